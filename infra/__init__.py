@@ -1,0 +1,2 @@
+"""Reusable Pulumi components of the Prompt2Prod platform. Nothing here reads stack config or creates
+resources at import time: `stacks/` passes validated settings and a Kubernetes provider in."""

@@ -1,0 +1,203 @@
+"""The stack configuration: one frozen pydantic model tree, validated once before any resource is declared.
+
+`parse_config` takes the raw `prompt2prod:*` values exactly as Pulumi hands them to a program (strings;
+structured values JSON-encoded) and either returns a `StackConfig` or raises `ConfigError` listing every
+problem at once, each naming its key path (`prompt2prod:ollama.models[1]: ...`).
+
+Secret values are never part of the model: the model only knows which secret keys were provided (and that
+they were provided as secrets); `stacks/` reads their values as Pulumi secret Outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from pydantic import ValidationError, model_validator
+
+from infra.config.base import Environment, Section
+from infra.config.cluster import ClusterConfig
+from infra.config.gateway import GatewayConfig
+from infra.config.generator import GeneratorConfig
+from infra.config.observability import ObservabilityConfig
+from infra.config.ollama import OllamaConfig
+from infra.config.registry import RegistryConfig
+from infra.config.secret_store import SecretStoreConfig
+
+PROJECT = "prompt2prod"
+
+SecretName = Literal[
+    "sshPrivateKey",
+    "kubeconfig",
+    "cloudLlmApiKey",
+    "grafanaAdminPassword",
+    "tlsCertificate",
+    "tlsPrivateKey",
+    "registryPassword",
+]
+SECRET_NAMES: frozenset[str] = frozenset(get_args(SecretName))
+
+# What an environment means when the user does not say otherwise. Merged under the user's values.
+ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "dev": {},
+    "prod": {
+        "cluster": {"kind": "aks"},
+        "registry": {"kind": "acr"},
+        "secretStore": {"kind": "keyVault"},
+        "gateway": {"tls": "selfSigned"},
+        "generator": {"replicas": 2},
+    },
+}
+
+
+class PlatformConfig(Section):
+    environment: Environment
+    cluster: ClusterConfig = ClusterConfig()
+    registry: RegistryConfig = RegistryConfig()
+    secret_store: SecretStoreConfig = SecretStoreConfig()
+    ollama: OllamaConfig = OllamaConfig()
+    gateway: GatewayConfig = GatewayConfig()
+    observability: ObservabilityConfig = ObservabilityConfig()
+    generator: GeneratorConfig = GeneratorConfig()
+
+    @model_validator(mode="after")
+    def _generator_model_is_served(self) -> PlatformConfig:
+        if self.generator.model not in self.ollama.models:
+            raise ValueError(f"generator.model {self.generator.model!r} is not in ollama.models {self.ollama.models}")
+        return self
+
+    @model_validator(mode="after")
+    def _gpu_needs_a_gpu_pool(self) -> PlatformConfig:
+        if self.ollama.gpu.enabled and self.cluster.kind == "aks" and self.cluster.aks.gpu_pool is None:
+            raise ValueError("ollama.gpu.enabled needs cluster.aks.gpuPool: the cluster has no GPU nodes")
+        return self
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """The validated plain configuration and the names of the secret keys that were provided."""
+
+    platform: PlatformConfig
+    secrets: frozenset[str]
+
+    def has_secret(self, name: SecretName) -> bool:
+        return name in self.secrets
+
+
+class ConfigError(Exception):
+    """Invalid stack configuration; `problems` holds one line per problem, each naming its key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  {line}" for line in problems))
+
+
+def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> StackConfig:
+    """Validate raw `prompt2prod:*` config values; raise `ConfigError` with every problem at once."""
+    secret_keys = set(secret_keys)
+    problems: list[str] = []
+    document: dict[str, Any] = {}
+    provided_secrets: set[str] = set()
+    for full_key, raw in sorted(values.items()):
+        namespace, _, key = full_key.partition(":")
+        if namespace != PROJECT:
+            continue
+        if key in SECRET_NAMES:
+            if full_key not in secret_keys:
+                problems.append(f"{full_key}: must be set as a secret (pulumi config set --secret {key} ...)")
+            elif not raw:
+                problems.append(f"{full_key}: is empty")
+            provided_secrets.add(key)
+        elif key not in _TOP_LEVEL_KEYS:
+            problems.append(f"{full_key}: unknown key (known: {', '.join(sorted(_TOP_LEVEL_KEYS | SECRET_NAMES))})")
+        else:
+            document[key] = _decode(raw)
+
+    environment = document.get("environment")
+    if environment not in ENVIRONMENT_DEFAULTS:
+        problems.append(f"{PROJECT}:environment: must be 'dev' or 'prod', got {environment!r}")
+        raise ConfigError(problems)
+
+    platform: PlatformConfig | None = None
+    try:
+        platform = PlatformConfig.model_validate(
+            _merge(ENVIRONMENT_DEFAULTS[environment], document), context={"environment": environment}
+        )
+    except ValidationError as error:
+        problems.extend(_describe(error))
+    if platform is not None:
+        problems.extend(_missing_secrets(platform, provided_secrets))
+    if problems or platform is None:
+        raise ConfigError(problems)
+    return StackConfig(platform=platform, secrets=frozenset(provided_secrets))
+
+
+_TOP_LEVEL_KEYS = frozenset(field.alias or name for name, field in PlatformConfig.model_fields.items())
+
+
+def _missing_secrets(platform: PlatformConfig, provided: set[str]) -> list[str]:
+    needed: list[tuple[str, str]] = []
+    cluster = platform.cluster
+    if cluster.kind == "k3s" and not cluster.k3s.is_local:
+        needed.append(("sshPrivateKey", f"cluster.k3s.host {cluster.k3s.host!r} is reached over SSH"))
+    if cluster.kind == "existing":
+        needed.append(("kubeconfig", "cluster.kind is 'existing'"))
+    if platform.gateway.tls == "secret":
+        needed += [(name, "gateway.tls is 'secret'") for name in ("tlsCertificate", "tlsPrivateKey")]
+    return [f"{PROJECT}:{name}: required because {why}" for name, why in needed if name not in provided]
+
+
+def _decode(raw: str) -> Any:
+    """Pulumi passes structured config as JSON text and scalars as plain strings."""
+    if raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def _merge(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in values.items():
+        base = merged.get(key)
+        merged[key] = _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+    return merged
+
+
+def _describe(error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors(include_url=False):
+        path = _key_path(item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] == "missing":
+            message = "required"
+        lines.append(f"{PROJECT}:{path}: {message}" if path else f"{PROJECT}: {message}")
+    return lines
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith("function-after[") or part in {"[key]"}:
+            continue
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+__all__ = [
+    "PROJECT",
+    "SECRET_NAMES",
+    "ConfigError",
+    "PlatformConfig",
+    "SecretName",
+    "StackConfig",
+    "parse_config",
+]

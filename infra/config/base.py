@@ -1,0 +1,120 @@
+"""Shared building blocks for the stack configuration models.
+
+Every model is frozen, rejects unknown keys, validates defaults too, and reads camelCase keys as they are
+written in `Pulumi.<stack>.yaml`. Types are strict: a string is never silently turned into a number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic.alias_generators import to_camel
+
+Environment = Literal["dev", "prod"]
+
+
+class Section(BaseModel):
+    """Base of every config model: frozen, strict, `extra="forbid"`, camelCase keys."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        validate_default=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        # Defaults that are models are validated again with the stack's context (prod rules apply to them too).
+        revalidate_instances="always",
+    )
+
+
+def environment_of(info: ValidationInfo) -> Environment:
+    """The environment being validated, passed as validation context by `infra.config.parse_config`."""
+    context: dict[str, Any] = info.context or {}
+    env: Environment = context.get("environment", "dev")
+    return env
+
+
+# Kubernetes resource quantities, e.g. "500m", "2", "512Mi", "20Gi".
+_QUANTITY = re.compile(r"^(\d+(\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
+_BINARY_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_DECIMAL_SUFFIX = {"": 1.0, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
+
+def quantity_value(quantity: str) -> float:
+    """The numeric value of a Kubernetes quantity: bytes for memory/storage, cores for CPU."""
+    match = _QUANTITY.match(quantity)
+    if match is None:
+        raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 20Gi)")
+    number, suffix = float(match.group(1)), match.group(3) or ""
+    return number * (_BINARY_SUFFIX.get(suffix) or _DECIMAL_SUFFIX[suffix])
+
+
+def _positive_quantity(value: str) -> str:
+    if quantity_value(value) <= 0:
+        raise ValueError(f"{value!r} must be greater than zero")
+    return value
+
+
+Quantity = Annotated[str, AfterValidator(_positive_quantity)]
+"""A Kubernetes quantity greater than zero."""
+
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
+
+
+def _hostname(value: str) -> str:
+    if len(value) > 253 or not _HOSTNAME.match(value):
+        raise ValueError(f"{value!r} is not a valid lower-case DNS hostname")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
+"""A lower-case RFC 1123 DNS name such as `generator.example.com`."""
+
+# An image repository (no tag, no digest): optional registry host[:port], then path components.
+_IMAGE_REPOSITORY = re.compile(
+    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
+)
+_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def _image_repository(value: str) -> str:
+    if not _IMAGE_REPOSITORY.match(value):
+        raise ValueError(f"{value!r} is not an image repository (e.g. ghcr.io/org/app, without tag)")
+    return value
+
+
+def _image_tag(value: str) -> str:
+    if not _IMAGE_TAG.match(value):
+        raise ValueError(f"{value!r} is not a valid image tag")
+    if value == "latest":
+        raise ValueError("'latest' is not allowed: pin a version so that deployments are reproducible")
+    return value
+
+
+ImageRepository = Annotated[str, AfterValidator(_image_repository)]
+ImageTag = Annotated[str, AfterValidator(_image_tag)]
+"""A pinned image tag: never `latest`."""
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class Resources(Section):
+    """Container requests and limits (Kubernetes quantities). Limits must not be below requests."""
+
+    cpu_request: Quantity = "100m"
+    memory_request: Quantity = "128Mi"
+    cpu_limit: Quantity = "1"
+    memory_limit: Quantity = "512Mi"
+
+    @model_validator(mode="after")
+    def _limits_cover_requests(self) -> Resources:
+        if quantity_value(self.cpu_limit) < quantity_value(self.cpu_request):
+            raise ValueError(f"cpuLimit {self.cpu_limit} is below cpuRequest {self.cpu_request}")
+        if quantity_value(self.memory_limit) < quantity_value(self.memory_request):
+            raise ValueError(f"memoryLimit {self.memory_limit} is below memoryRequest {self.memory_request}")
+        return self

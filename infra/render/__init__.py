@@ -1,0 +1,87 @@
+"""Run the real Pulumi program under mocks and collect what it declares (resources, manifests, outputs).
+
+`run_program` is shared by `python -m infra.render` and the test suite, so both see exactly what
+`pulumi up` would register, without a CLI, a cluster or a cloud account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from infra.config import PROJECT
+from infra.render import wire
+from infra.render.mocks import RecordedResource, RecordingMonitor
+
+Program = Callable[[], Mapping[str, pulumi.Output[Any]]]
+
+
+@dataclass
+class RenderResult:
+    project: str
+    stack: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_outputs: set[str] = field(default_factory=set)
+
+    def of_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> RecordedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> RecordedResource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def document(self) -> dict[str, Any]:
+        """The `resources.json` document (DESIGN 4.2)."""
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [r.as_json() for r in self.resources],
+            "outputs": {k: wire.SECRET if k in self.secret_outputs else v for k, v in self.outputs.items()},
+        }
+
+
+def _default_program() -> Program:
+    from stacks.program import main
+
+    return main
+
+
+def run_program(
+    stack: str, values: Mapping[str, str], secret_keys: frozenset[str], program: Program | None = None
+) -> RenderResult:
+    """Run `program` (default: `stacks.program.main`) for `stack` with the given raw config under mocks."""
+    entry: Program = program if program is not None else _default_program()
+    monitor = RecordingMonitor()
+    settings.ROOT.set(None)
+    runtime_config.set_all_config(dict(values), sorted(secret_keys))
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    exported: dict[str, pulumi.Output[Any]] = {}
+
+    def run() -> None:
+        exported.update(entry())
+        for output in exported.values():
+            _sync_await(output.future())
+
+    settings.SETTINGS.rpc_manager.clear()
+    _sync_await(run_pulumi_func(run))
+    outputs: dict[str, Any] = {}
+    secret_outputs: set[str] = set()
+    for name, output in sorted(exported.items()):
+        outputs[name] = _sync_await(output.future())
+        if _sync_await(output.is_secret()):
+            secret_outputs.add(name)
+    resources = sorted(monitor.recorded, key=lambda r: r.urn)
+    return RenderResult(PROJECT, stack, resources, outputs, secret_outputs)

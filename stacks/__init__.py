@@ -1,0 +1,1 @@
+"""Stack composition: the only code that knows environments. `stacks.program.main` is the Pulumi program."""

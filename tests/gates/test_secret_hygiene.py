@@ -1,0 +1,57 @@
+"""No secret value — from config or generated — appears in plaintext anywhere in a render.
+
+The render is what a PR shows and what Pulumi stores as inputs: Helm values, manifests, command scripts
+and stack outputs. Every secret configured below carries a unique marker; none may be found.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infra.render.__main__ import write_render
+from tests.conftest import RenderStack
+
+SECRETS = {
+    "sshPrivateKey": "HYGIENE-ssh-private-key-7f1c",
+    "kubeconfig": "HYGIENE-kubeconfig-93ab",
+    "cloudLlmApiKey": "HYGIENE-cloud-llm-api-key-4d2e",
+    "grafanaAdminPassword": "HYGIENE-grafana-admin-password-c0de",
+    "tlsCertificate": "HYGIENE-tls-certificate-11aa",
+    "tlsPrivateKey": "HYGIENE-tls-private-key-22bb",
+    "registryPassword": "HYGIENE-registry-password-5e5e",
+}
+GENERATED_MARKER = "mock-random-"  # what the mocks return for every pulumi-random value
+
+SCENARIOS = {
+    "dev-remote-k3s": (
+        "dev",
+        {"cluster": {"k3s": {"host": "k3s.example.internal"}}, "gateway": {"tls": "secret"}},
+    ),
+    "dev-existing-cluster": ("dev", {"cluster": {"kind": "existing"}}),
+    "prod": ("prod", {"gateway": {"tls": "secret"}}),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_no_secret_value_in_render(scenario: str, render_stack: RenderStack, tmp_path: Path) -> None:
+    stack, overrides = SCENARIOS[scenario]
+    result = render_stack(stack, overrides, secrets=SECRETS)
+    write_render(result, tmp_path / "out")
+    texts = {path.relative_to(tmp_path): path.read_text() for path in (tmp_path / "out").rglob("*") if path.is_file()}
+    leaks = [
+        f"{name} in {path}"
+        for path, text in texts.items()
+        for name, marker in [*SECRETS.items(), ("generated secret", GENERATED_MARKER)]
+        if marker in text
+    ]
+    assert not leaks, leaks
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_credential_outputs_are_secret(stack: str, render_stack: RenderStack) -> None:
+    result = render_stack(stack)
+    assert "kubeconfig" in result.secret_outputs
+    assert json.dumps(result.document()["outputs"]).count("[secret]") >= 1

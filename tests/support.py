@@ -1,0 +1,51 @@
+"""Helpers for tests that run the program: stack config with overrides, and lookups in a render."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.config import PROJECT
+from infra.render.stack_file import encode_config_value, read_stack_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class StackInput:
+    values: dict[str, str]
+    secret_keys: frozenset[str]
+
+
+def stack_input(
+    stack: str, overrides: Mapping[str, Any] | None = None, secrets: Mapping[str, str] | None = None
+) -> StackInput:
+    """The committed `Pulumi.<stack>.yaml` with `overrides` deep-merged into its `prompt2prod:*` keys."""
+    raw = read_stack_file(REPO / f"Pulumi.{stack}.yaml")
+    values = dict(raw.values)
+    for key, value in (overrides or {}).items():
+        full = f"{PROJECT}:{key}"
+        if value is None:
+            values.pop(full, None)
+            continue
+        current = values.get(full)
+        if isinstance(value, dict) and current is not None and current.startswith("{"):
+            import json
+
+            value = deep_merge(json.loads(current), value)
+        values[full] = encode_config_value(value)
+    secret_keys = set(raw.secret_keys)
+    for key, secret in (secrets or {}).items():
+        values[f"{PROJECT}:{key}"] = secret
+        secret_keys.add(f"{PROJECT}:{key}")
+    return StackInput(values, frozenset(secret_keys))
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
+    return merged
