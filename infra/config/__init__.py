@@ -38,6 +38,15 @@ SecretName = Literal[
     "registryPassword",
 ]
 SECRET_NAMES: frozenset[str] = frozenset(get_args(SecretName))
+SECRET_DESCRIPTIONS: dict[str, str] = {
+    "sshPrivateKey": "SSH private key for a remote K3s host (`cluster.k3s.host` other than localhost)",
+    "kubeconfig": "kubeconfig of a cluster you bring (`cluster.kind: existing`)",
+    "cloudLlmApiKey": "API key of the OpenAI-compatible cloud provider; without it `x-llm-mode: cloud` answers 503",
+    "grafanaAdminPassword": "Grafana admin password; generated (pulumi-random) when unset",
+    "tlsCertificate": "PEM certificate (chain) of the public listener when `gateway.tls: secret`",
+    "tlsPrivateKey": "PEM private key of the public listener when `gateway.tls: secret`",
+    "registryPassword": "password/token of an external registry (`registry.kind: external`)",
+}
 
 # What an environment means when the user does not say otherwise. Merged under the user's values.
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -194,6 +203,7 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 
 __all__ = [
     "PROJECT",
+    "SECRET_DESCRIPTIONS",
     "SECRET_NAMES",
     "ConfigError",
     "PlatformConfig",

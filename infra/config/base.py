@@ -10,9 +10,14 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
-from pydantic.alias_generators import to_camel
 
 Environment = Literal["dev", "prod"]
+
+
+def camel_key(name: str) -> str:
+    """`ssh_private_key` -> `sshPrivateKey`; unlike pydantic's `to_camel`, `k3s` stays `k3s`."""
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 class Section(BaseModel):
@@ -23,10 +28,12 @@ class Section(BaseModel):
         extra="forbid",
         strict=True,
         validate_default=True,
-        alias_generator=to_camel,
+        alias_generator=camel_key,
         populate_by_name=True,
         # Defaults that are models are validated again with the stack's context (prod rules apply to them too).
         revalidate_instances="always",
+        # The docstring under a field is its description (shown in the README's config reference).
+        use_attribute_docstrings=True,
     )
 
 

@@ -1,7 +1,8 @@
 """Turning the values the Pulumi SDK sends to the engine into plain, deterministic JSON.
 
-Secrets become `"[secret]"`, values unknown before deployment become `"[unknown]"`, resource references become
-their URN, and integral numbers (protobuf sends every number as a double) become integers again.
+Secret values become `"[secret]"` (maps and lists inside a secret keep their keys and length); values
+unknown before deployment become `"[unknown]"`; resource references become their URN; integral numbers
+(protobuf sends every number as a double) become integers again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return SECRET
+            return redact(to_plain(value.get("value")))
         if sig == RESOURCE_SIG:
             return value.get("urn", UNKNOWN)
         if sig in (ASSET_SIG, ARCHIVE_SIG):
@@ -41,6 +42,15 @@ def to_plain(value: Any) -> Any:
     if value == UNKNOWN_VALUE:
         return UNKNOWN
     return value
+
+
+def redact(value: Any) -> Any:
+    """Hide every value inside a secret but keep its shape, so a secret map still renders as a map."""
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return SECRET
 
 
 def contains_secret(value: Any) -> bool:
