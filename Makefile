@@ -51,8 +51,8 @@ preview: install ## pulumi preview of STACK (needs the Pulumi CLI and credential
 up: install ## pulumi up of STACK (needs the Pulumi CLI and credentials)
 	pulumi up --stack $(STACK)
 
-destroy: install ## pulumi destroy of STACK (protected volumes stay; see README)
-	pulumi destroy --stack $(STACK)
+destroy: install ## pulumi destroy of STACK, keeping the protected data volumes (see README)
+	pulumi destroy --stack $(STACK) --exclude-protected
 
 bench: install ## Render time of each stack vs import-only time of the same SDK modules
 	$(PY) -m bench.render

@@ -18,10 +18,11 @@ CHECKOV = REPO / ".tools" / "checkov" / "bin" / "checkov"
 
 
 def run_checkov(directory: Path, framework: str) -> dict[str, Any]:
+    # No --quiet: it would drop skipped checks from the report, and the gate must see every skip's reason.
     assert CHECKOV.exists() or shutil.which("checkov"), "checkov is not installed: run `make install`"
     binary = str(CHECKOV) if CHECKOV.exists() else "checkov"
     completed = subprocess.run(
-        [binary, "-d", str(directory), "--framework", framework, "--skip-download", "--quiet", "-o", "json"],
+        [binary, "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json"],
         capture_output=True,
         text=True,
         check=False,
@@ -48,3 +49,16 @@ def test_checkov_kubernetes_has_no_failed_check(rendered_dir: Path) -> None:
     ]
     assert not unexplained, f"skips without a stated reason: {unexplained}"
     assert report.get("summary", {}).get("parsing_errors", 0) == 0
+
+
+def test_a_skip_without_a_reason_is_seen(tmp_path: Path) -> None:
+    """Guards the gate itself: checkov must report annotated skips with their comment, or reasons go unchecked."""
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\n  annotations:\n"
+        "    checkov.io/skip1: CKV_K8S_43=pinned by tag on purpose\n"
+        "spec:\n  containers:\n  - name: c\n    image: nginx:1.27.0\n"
+    )
+    skipped = run_checkov(tmp_path, "kubernetes")["results"]["skipped_checks"]
+    assert [(c["check_id"], c["check_result"]["suppress_comment"]) for c in skipped] == [
+        ("CKV_K8S_43", "pinned by tag on purpose")
+    ]
