@@ -35,6 +35,7 @@ import pulumi_kubernetes as k8s
 from infra import topology
 from infra.config.ollama import OllamaConfig
 from infra.ollama_preload import (
+    SCRIPT_FILE,
     preload_container,
     preload_job_name,
     preload_job_spec,
@@ -50,15 +51,7 @@ OLLAMA_UID = 10001
 MODEL_VOLUME = "models"
 # Ollama's downloads go to the registry and its CDN over HTTPS; private ranges (the cluster, the node's metadata
 # endpoint) stay closed.
-PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]
-DNS_PEER: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
-    "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
-    "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-}
-DNS_PORTS: list[k8s.networking.v1.NetworkPolicyPortArgsDict] = [
-    {"port": 53, "protocol": "UDP"},
-    {"port": 53, "protocol": "TCP"},
-]
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10")
 
 
 def image_pinning_skips(config_key: str) -> dict[str, str]:
@@ -157,6 +150,7 @@ def ollama_pod_spec(
             "run_as_non_root": True,
             "run_as_user": OLLAMA_UID,
             "run_as_group": OLLAMA_UID,
+            # Applied by CSI drivers such as Azure Disk; local-path volumes are host directories it creates 0777.
             "fs_group": OLLAMA_UID,
             # The volume holds many GB: re-own it only when its root is not ours yet, not on every start.
             "fs_group_change_policy": "OnRootMismatch",
@@ -191,6 +185,19 @@ def model_volume_spec(
     }
 
 
+def dns_egress_rule() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
+    """Egress to the cluster DNS (CoreDNS carries `k8s-app: kube-dns` on both K3s and AKS)."""
+    return {
+        "to": [
+            {
+                "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
+                "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+            }
+        ],
+        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+    }
+
+
 def server_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
     def namespace(name: str) -> k8s.networking.v1.NetworkPolicyPeerArgsDict:
         return {"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": name}}}
@@ -210,9 +217,9 @@ def server_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
             }
         ],
         "egress": [
-            {"to": [DNS_PEER], "ports": DNS_PORTS},
+            dns_egress_rule(),
             {
-                "to": [{"ip_block": {"cidr": "0.0.0.0/0", "except_": PRIVATE_RANGES}}],
+                "to": [{"ip_block": {"cidr": "0.0.0.0/0", "except_": list(PRIVATE_RANGES)}}],
                 "ports": [{"port": 443, "protocol": "TCP"}],
             },
         ],
@@ -225,7 +232,7 @@ def preload_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict
         "policy_types": ["Ingress", "Egress"],
         "ingress": [],
         "egress": [
-            {"to": [DNS_PEER], "ports": DNS_PORTS},
+            dns_egress_rule(),
             {
                 "to": [{"pod_selector": {"match_labels": _selector(server_labels())}}],
                 "ports": [{"port": topology.OLLAMA_PORT, "protocol": "TCP"}],
@@ -319,7 +326,7 @@ class Ollama(pulumi.ComponentResource):
         script = k8s.core.v1.ConfigMap(
             f"{name}-preload-script",
             metadata=metadata("ollama-preload-script", preload_labels()),
-            data={"ollama_preload.py": preload_script()},
+            data={SCRIPT_FILE: preload_script()},
             opts=child,
         )
         self.url = pulumi.Output.concat(

@@ -9,6 +9,12 @@ Re-run only when the model list changes: the Job's name carries a short hash of 
 prune flag (`preload_job_name`). Kubernetes Job specs are immutable, so a new name is a replacement that
 `pulumi preview` shows; an unchanged list yields the same name and spec, so `pulumi up` leaves the finished
 Job alone. The models are passed sorted, so reordering the list changes nothing.
+
+Lifecycle choices (set on the Job in `infra.ollama`): no `ttlSecondsAfterFinished`, because once Kubernetes
+deleted the Job, a refresh would find it gone and `pulumi up` would re-create (and re-run) it, so the finished
+Job stays as the record of the last preload; `deleteBeforeReplace`, so that a replacement never collides with
+the old Job's name; and `pulumi.com/replaceUnready`, so that a failed Job is replaced (run again) by the next
+`up` instead of being awaited again.
 """
 
 from __future__ import annotations
@@ -107,8 +113,8 @@ def preload_pod_spec(
 def preload_job_spec(
     *, pod_spec: k8s.core.v1.PodSpecArgsDict, backoff_limit: int, timeout_minutes: int
 ) -> k8s.batch.v1.JobSpecArgsDict:
-    # No ttlSecondsAfterFinished: if Kubernetes deleted the finished Job, Pulumi would see it gone and create it
-    # again on the next `up`. The finished Job and its pod's log stay as the record of the last preload.
+    # No ttlSecondsAfterFinished: if Kubernetes deleted the finished Job, the next refresh would find it gone and
+    # `pulumi up` would create (and so re-run) it. The finished Job and its pod's log record the last preload.
     return {
         "backoff_limit": backoff_limit,
         "active_deadline_seconds": timeout_minutes * 60,
