@@ -308,7 +308,13 @@ class Ollama(pulumi.ComponentResource):
                     ),
                 },
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[server_policy]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[server_policy],
+                # The first rollout on a node pulls the Ollama image, GPU libraries included (GBs): more than the
+                # provider's default 10 minutes on a slow link.
+                custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m"),
+            ),
         )
 
         preload_account = k8s.core.v1.ServiceAccount(

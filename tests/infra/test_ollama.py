@@ -102,6 +102,7 @@ def test_the_server_is_a_single_replica_statefulset_behind_the_service(render_st
     render = render_stack("dev")
     statefulset = only(render, STATEFULSET)
     assert statefulset["spec"]["replicas"] == 1
+    assert render.named("ollama-server").options["customTimeouts"] == {"create": "30m", "update": "30m"}
     assert statefulset["spec"]["serviceName"] == "ollama"
     service = only(render, "kubernetes:core/v1:Service")
     assert service["metadata"] == {**service["metadata"], "name": "ollama", "namespace": "llm"}
