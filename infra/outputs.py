@@ -28,6 +28,10 @@ class StackOutputs(BaseModel):
     kubeconfig: Literal["[secret]"] | str
     """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig`."""
     namespaces: list[str]
+    ollama_url: str
+    """In-cluster base URL of the Ollama API (`http://ollama.llm.svc.cluster.local:11434`)."""
+    ollama_models: list[str]
+    """The models the preload Job keeps on Ollama's volume, as configured in `ollama.models`."""
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

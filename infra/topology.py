@@ -25,6 +25,15 @@ GENERATOR_PORT: Final = 8000
 GENERATOR_CANARY_SERVICE: Final = "generator-canary"
 GATEWAY_NAME: Final = "public"
 
+# GPU nodes (the AKS GPU pool): labelled so that GPU workloads select them, tainted so that nothing else lands there.
+# The cluster layer sets the label and taint on the pool; workloads that request `GPU_RESOURCE` select and tolerate.
+GPU_RESOURCE: Final = "nvidia.com/gpu"
+GPU_NODE_LABEL: Final = "prompt2prod.io/gpu"
+GPU_NODE_LABEL_VALUE: Final = "true"
+GPU_TAINT_KEY: Final = "nvidia.com/gpu"
+GPU_TAINT_VALUE: Final = "present"
+GPU_TAINT_EFFECT: Final = "NoSchedule"
+
 
 def labels(app: str, component: str) -> dict[str, str]:
     """The recommended `app.kubernetes.io/*` labels for one of our workloads."""

@@ -6,9 +6,11 @@ from typing import Any
 
 import pulumi
 
+from infra import topology
 from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
 from infra.namespaces import Namespaces, NamespacesArgs
+from infra.ollama import Ollama, OllamaArgs
 from infra.outputs import SCHEMA_VERSION
 
 
@@ -17,6 +19,15 @@ def build_platform(config: StackConfig, cluster: ClusterHandle) -> dict[str, Any
     provider = kubernetes_provider(cluster)
     in_cluster = pulumi.ResourceOptions(providers=[provider])
     namespaces = Namespaces("platform", NamespacesArgs(), opts=in_cluster)
+    ollama = Ollama(
+        "ollama",
+        OllamaArgs(
+            settings=config.platform.ollama,
+            storage_class=cluster.storage_class,
+            namespace=namespaces.by_name[topology.NAMESPACE_LLM].metadata.name,
+        ),
+        opts=in_cluster,
+    )
     return {
         "schemaVersion": SCHEMA_VERSION,
         "environment": config.platform.environment,
@@ -24,4 +35,6 @@ def build_platform(config: StackConfig, cluster: ClusterHandle) -> dict[str, Any
         "clusterKind": cluster.kind,
         "kubeconfig": cluster.kubeconfig,
         "namespaces": sorted(namespaces.by_name),
+        "ollamaUrl": ollama.url,
+        "ollamaModels": ollama.models,
     }

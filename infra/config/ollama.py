@@ -1,13 +1,19 @@
-"""`prompt2prod:ollama` — the local LLM server, its models and its model volume."""
+"""`prompt2prod:ollama` — the local LLM server, its models and its model volume.
+
+The model volume must hold every listed model: `storage.size` is checked against the models' download sizes
+(`KNOWN_MODEL_SIZES_GB`, or `modelSizes` for models the table does not know) plus headroom, so that a
+too-small volume is refused at `pulumi preview` instead of filling up halfway through a pull.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Final
 
 from pydantic import AfterValidator, Field, model_validator
 
-from infra.config.base import ImageTag, NonNegativeInt, PositiveInt, Quantity, Resources, Section
+from infra.config.base import ImageTag, NonNegativeInt, PositiveInt, Quantity, Resources, Section, quantity_value
 
 _MODEL = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?:[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -20,11 +26,53 @@ def _model_name(value: str) -> str:
 
 ModelName = Annotated[str, AfterValidator(_model_name)]
 
+# Approximate download sizes in GB (10^9 bytes) of the default quantisation, as listed on ollama.com/library.
+# Approximate on purpose: tags are re-published now and then, so the check adds headroom (below) on top.
+KNOWN_MODEL_SIZES_GB: Final[Mapping[str, float]] = {
+    "llama3.2:1b": 1.3,
+    "llama3.2:3b": 2.0,
+    "llama3.2:latest": 2.0,
+    "llama3.1:8b": 4.9,
+    "llama3.1:latest": 4.9,
+    "llama3.1:70b": 43.0,
+    "qwen2.5-coder:0.5b": 0.4,
+    "qwen2.5-coder:1.5b": 1.0,
+    "qwen2.5-coder:3b": 1.9,
+    "qwen2.5-coder:7b": 4.7,
+    "qwen2.5-coder:latest": 4.7,
+    "qwen2.5-coder:14b": 9.0,
+    "qwen2.5-coder:32b": 20.0,
+    "qwen2.5:7b": 4.7,
+    "mistral:7b": 4.4,
+    "mistral:latest": 4.4,
+    "phi3:mini": 2.2,
+    "phi3:3.8b": 2.2,
+    "phi3:medium": 7.9,
+    "phi3:14b": 7.9,
+    "phi4:14b": 9.1,
+    "phi4:latest": 9.1,
+    "phi4-mini:3.8b": 2.5,
+    "gemma2:2b": 1.6,
+    "gemma2:9b": 5.4,
+    "gemma2:latest": 5.4,
+    "gemma2:27b": 16.0,
+    "deepseek-coder:1.3b": 0.8,
+    "deepseek-coder:6.7b": 3.8,
+    "deepseek-coder:33b": 19.0,
+    "deepseek-coder-v2:16b": 8.9,
+    "codellama:7b": 3.8,
+    "nomic-embed-text:latest": 0.3,
+}
+HEADROOM_FACTOR: Final = 1.10
+"""Models take up to 10% more than the table says (re-published tags, partial downloads during a pull)."""
+HEADROOM_FIXED_BYTES: Final = 2**30
+"""Plus 1Gi for Ollama's own files on the volume (its key, manifests) and the filesystem's reserve."""
+
 
 class OllamaStorage(Section):
     size: Quantity = "30Gi"
-    storage_class: str | None = None
-    """Defaults per cluster: `local-path` on K3s, `managed-csi-premium` on AKS."""
+    storage_class: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+    """Defaults to the cluster's: `local-path` on K3s, `managed-csi-premium` on AKS."""
 
 
 class OllamaGpu(Section):
@@ -45,6 +93,10 @@ class OllamaConfig(Section):
     num_parallel: PositiveInt = 2
     max_loaded_models: PositiveInt = 1
     preload_backoff_limit: NonNegativeInt = 3
+    preload_timeout_minutes: int = Field(default=60, ge=5, le=1440)
+    """How long `pulumi up` waits for the preload Job (pulling several GB can take a while)."""
+    preload_image_tag: ImageTag = "3.13.9-alpine3.22"
+    """Tag of the `python` image that runs the preload script (the Ollama image has no Python and no curl)."""
 
     @model_validator(mode="after")
     def _unique_models(self) -> OllamaConfig:
@@ -52,3 +104,35 @@ class OllamaConfig(Section):
         if duplicates:
             raise ValueError(f"models lists {', '.join(duplicates)} more than once")
         return self
+
+    @model_validator(mode="after")
+    def _volume_holds_the_models(self) -> OllamaConfig:
+        unknown = [model for model in self.models if model_size_bytes(model, self.model_sizes) is None]
+        if unknown:
+            examples = ", ".join(f'"{model}": "5Gi"' for model in unknown)
+            raise ValueError(
+                f"models {', '.join(unknown)}: download size unknown; add it to ollama.modelSizes "
+                f"(e.g. modelSizes: {{{examples}}}) so that storage.size can be checked"
+            )
+        needed = required_storage_bytes(self.models, self.model_sizes)
+        if quantity_value(self.storage.size) < needed:
+            raise ValueError(
+                f"storage.size {self.storage.size} is too small for models {', '.join(self.models)}: "
+                f"they need about {needed / 2**30:.1f}Gi (download sizes + 10% + 1Gi); "
+                "raise ollama.storage.size or list fewer models"
+            )
+        return self
+
+
+def model_size_bytes(model: str, user_sizes: Mapping[str, str]) -> float | None:
+    """The download size of `model`: the user's `modelSizes` entry first, else the built-in table."""
+    if model in user_sizes:
+        return quantity_value(user_sizes[model])
+    known = KNOWN_MODEL_SIZES_GB.get(model)
+    return None if known is None else known * 1e9
+
+
+def required_storage_bytes(models: list[str], user_sizes: Mapping[str, str]) -> float:
+    """Bytes the model volume needs for `models`: their sizes plus 10% plus 1Gi. Unknown models count as 0."""
+    total = sum(model_size_bytes(model, user_sizes) or 0.0 for model in models)
+    return total * HEADROOM_FACTOR + HEADROOM_FIXED_BYTES

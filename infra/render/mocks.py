@@ -139,6 +139,12 @@ class RecordingMonitor(MockMonitor):
                     "retainOnDelete": bool(request.retainOnDelete),
                     "ignoreChanges": sorted(request.ignoreChanges),
                     "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
+                    "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                    "customTimeouts": {
+                        key: value
+                        for key in ("create", "update", "delete")
+                        if (value := getattr(request.customTimeouts, key))
+                    },
                 },
                 custom=bool(request.custom),
             )
