@@ -28,6 +28,8 @@ class StackOutputs(BaseModel):
     kubeconfig: Literal["[secret]"] | str
     """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig`."""
     namespaces: list[str]
+    generator_image: str
+    """The generator's full image reference: `<repository>:<tag>`, or `<repository>@sha256:…` when pinned."""
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

@@ -25,6 +25,11 @@ GENERATOR_PORT: Final = 8000
 GENERATOR_CANARY_SERVICE: Final = "generator-canary"
 GATEWAY_NAME: Final = "public"
 
+# Prometheus (prometheus-operator) discovers ServiceMonitors / PodMonitors / PrometheusRules carrying this label.
+MONITORING_SELECTOR_LABEL: Final = {"prompt2prod.io/monitor": "true"}
+# Labels prometheus-operator puts on every Prometheus server pod it runs: NetworkPolicies admit scrapes from these.
+PROMETHEUS_POD_SELECTOR: Final = {"app.kubernetes.io/name": "prometheus"}
+
 
 def labels(app: str, component: str) -> dict[str, str]:
     """The recommended `app.kubernetes.io/*` labels for one of our workloads."""
