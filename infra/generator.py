@@ -70,6 +70,9 @@ class GeneratorArgs:
     """`gateway.canary.imageTag` when the canary is enabled: adds the `generator-canary` track."""
     namespace_ready: Sequence[pulumi.Resource] = ()
     """What creates the `generator` namespace; every object waits for it."""
+    backend_ready: Sequence[pulumi.Resource] = ()
+    """What serves the local model (Ollama and its model preload). Pods are ready only once the model answers and
+    `pulumi up` waits for ready pods, so the Deployments wait for it rather than time out during a model pull."""
     crds_ready: Sequence[pulumi.Resource] = ()
     """What installs the prometheus-operator CRDs; the ServiceMonitor waits for it."""
 
@@ -354,15 +357,33 @@ class Generator(pulumi.ComponentResource):
             else pulumi.Output.concat(args.registry_server, "/", IMAGE_NAME)
         )
         self.image = repository.apply(lambda repo: image_reference(repo, config.image_tag, config.image_digest))
-        # Pods start only once their service account and secret files exist (else they fail and back off).
+        # Pods start once their service account and secret files exist (else they fail and back off) and the
+        # local model is served (else they never become ready).
         workload = pulumi.ResourceOptions(
             parent=self,
-            depends_on=[*args.namespace_ready, service_account, *(secrets.resources if secrets else [])],
+            depends_on=[
+                *args.namespace_ready,
+                *args.backend_ready,
+                service_account,
+                *(secrets.resources if secrets else []),
+            ],
         )
-        self._track(name, "stable", args, self.image, config.image_digest is not None, secrets, child, workload)
+        pinned = config.image_digest is not None
+        self._track(
+            name, "stable", args, image=self.image, pinned=pinned, secrets=secrets, child=child, workload=workload
+        )
         if args.canary_image_tag is not None:
             canary_image = repository.apply(lambda repo: image_reference(repo, str(args.canary_image_tag), None))
-            self._track(f"{name}-canary", "canary", args, canary_image, False, secrets, child, workload)
+            self._track(
+                f"{name}-canary",
+                "canary",
+                args,
+                image=canary_image,
+                pinned=False,
+                secrets=secrets,
+                child=child,
+                workload=workload,
+            )
 
         k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol",
@@ -387,6 +408,7 @@ class Generator(pulumi.ComponentResource):
         name: str,
         track: Track,
         args: GeneratorArgs,
+        *,
         image: pulumi.Output[str],
         pinned: bool,
         secrets: SecretMount | None,

@@ -53,8 +53,8 @@ def build_platform(
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
             canary_image_tag=platform.gateway.canary.image_tag if platform.gateway.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
-            # The observability stack's prometheus-operator CRD install goes here once it is wired.
-            crds_ready=(),
+            # To wire: the Ollama component (with its model preload) as `backend_ready`, and the observability
+            # stack's prometheus-operator CRD install as `crds_ready`.
         ),
         opts=in_cluster,
     )

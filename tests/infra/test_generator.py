@@ -365,14 +365,23 @@ def _render_alone(
     *,
     store: Any = None,
     api_key: bool = True,
-    with_crd: bool = False,
+    with_dependencies: bool = False,
 ) -> RenderResult:
     platform = config.platform
 
     def program() -> dict[str, pulumi.Output[Any]]:
         provider = k8s.Provider("k", kubeconfig="{}")
         crds: Sequence[pulumi.Resource] = ()
-        if with_crd:
+        backend: Sequence[pulumi.Resource] = ()
+        if with_dependencies:
+            backend = [
+                k8s.core.v1.Service(
+                    "ollama",
+                    metadata={"name": "ollama", "namespace": "llm"},
+                    spec={"ports": [{"port": 11434}]},
+                    opts=pulumi.ResourceOptions(provider=provider),
+                )
+            ]
             crds = [
                 k8s.apiextensions.v1.CustomResourceDefinition(
                     "servicemonitors",
@@ -396,6 +405,7 @@ def _render_alone(
                 cloud_llm_api_key=pulumi.Output.secret(API_KEY) if api_key else None,
                 canary_image_tag=platform.gateway.canary.image_tag if platform.gateway.canary.enabled else None,
                 crds_ready=crds,
+                backend_ready=backend,
             ),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
@@ -406,8 +416,14 @@ def _render_alone(
 
 
 def test_the_service_monitor_waits_for_the_prometheus_operator_crds() -> None:
-    result = _render_alone(_config("prod"), with_crd=True)
+    result = _render_alone(_config("prod"), with_dependencies=True)
     assert result.named("servicemonitors").urn in result.named("generator-servicemonitor").depends_on
+
+
+def test_both_tracks_wait_for_the_local_model_backend() -> None:
+    result = _render_alone(_config("prod", CANARY), with_dependencies=True)
+    for deployment in ("generator-deployment", "generator-canary-deployment"):
+        assert result.named("ollama").urn in result.named(deployment).depends_on
 
 
 def test_prod_runs_two_replicas_behind_a_budget_spread_over_nodes() -> None:
