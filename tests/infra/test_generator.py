@@ -473,11 +473,29 @@ VARIANTS: dict[str, tuple[Callable[[], RenderResult], int, set[tuple[str, str]]]
 }
 
 
+@pytest.fixture(scope="module")
+def variant_gates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """Every variant rendered under one directory and scanned by one checkov run (its start-up dominates)."""
+    root = tmp_path_factory.mktemp("generator-variants")
+    for variant, (render, _, _) in VARIANTS.items():
+        write_render(render(), root / variant)
+    # Not `--quiet`: a quiet JSON report lists failed checks only, and the skips are part of what is checked here.
+    completed = subprocess.run(
+        [str(CHECKOV), "-d", str(root), "--framework", "kubernetes", "--skip-download", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    report = json.loads(completed.stdout)
+    return root, report if isinstance(report, list) else [report]
+
+
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_every_variant_passes_the_render_gates(variant: str, tmp_path: Path) -> None:
-    render, objects, expected_skips = VARIANTS[variant]
-    write_render(render(), tmp_path)
-    manifests = sorted((tmp_path / "manifests").glob("generator--*.yaml"))
+def test_every_variant_passes_the_render_gates(variant: str, variant_gates: tuple[Path, list[dict[str, Any]]]) -> None:
+    root, reports = variant_gates
+    _, objects, expected_skips = VARIANTS[variant]
+    manifests = sorted((root / variant / "manifests").glob("generator--*.yaml"))
     assert len(manifests) == objects
     for path in manifests:
         document = yaml.safe_load(path.read_text())
@@ -485,16 +503,10 @@ def test_every_variant_passes_the_render_gates(variant: str, tmp_path: Path) -> 
         # redacted `stringData` is a bare "[secret]" marker in this render, not a map.
         if document["kind"] not in {"ServiceMonitor", "Secret"}:
             kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
-    # Not `--quiet`: a quiet JSON report lists failed checks only, and the skips are part of what is checked here.
-    completed = subprocess.run(
-        [str(CHECKOV), "-d", str(tmp_path / "manifests"), "--framework", "kubernetes", "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    results = json.loads(completed.stdout)["results"]
-    assert [f"{c['check_id']} {c['resource']}" for c in results["failed_checks"]] == []
-    assert len(results["passed_checks"]) > 150
-    skipped = {(c["check_id"], c["resource"].split(".")[-1]) for c in results["skipped_checks"]}
-    assert skipped == expected_skips
+
+    def mine(kind: str) -> list[dict[str, Any]]:
+        return [c for r in reports for c in r["results"][kind] if f"/{variant}/manifests/" in c["file_path"]]
+
+    assert [f"{c['check_id']} {c['resource']}" for c in mine("failed_checks")] == []
+    assert len(mine("passed_checks")) > 150
+    assert {(c["check_id"], c["resource"].split(".")[-1]) for c in mine("skipped_checks")} == expected_skips
