@@ -10,6 +10,7 @@ from infra import topology
 from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
 from infra.config.registry import RegistryConfig
+from infra.config.secret_store import SecretStoreConfig
 from infra.generator import Generator, GeneratorArgs
 from infra.namespaces import Namespaces, NamespacesArgs
 from infra.outputs import SCHEMA_VERSION
@@ -27,6 +28,13 @@ def default_registry_server(registry: RegistryConfig) -> str:
     raise ValueError(f"registry kind {registry.kind!r}: pass the registry's login server to build_platform")
 
 
+def default_secret_store(store: SecretStoreConfig) -> SecretStore:
+    """Kubernetes Secrets when configured so (dev); Key Vault needs its component, so the caller passes it."""
+    if store.kind == "kubernetes":
+        return KubernetesSecretStore()
+    raise ValueError(f"secret store kind {store.kind!r}: pass the secret store to build_platform")
+
+
 def build_platform(
     config: StackConfig,
     cluster: ClusterHandle,
@@ -37,7 +45,7 @@ def build_platform(
     """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`).
 
     `registry_server`: the login server images are pulled from (prod: ACR's); default from the registry config.
-    `secret_store`: where workload secrets come from (prod: Key Vault); default Kubernetes Secrets (dev).
+    `secret_store`: where workload secrets come from (prod: Key Vault); default from the secret store config.
     """
     platform = config.platform
     provider = kubernetes_provider(cluster)
@@ -48,8 +56,10 @@ def build_platform(
         GeneratorArgs(
             config=platform.generator,
             environment=platform.environment,
-            registry_server=registry_server or default_registry_server(platform.registry),
-            secret_store=secret_store or KubernetesSecretStore(),
+            registry_server=(
+                registry_server if registry_server is not None else default_registry_server(platform.registry)
+            ),
+            secret_store=secret_store if secret_store is not None else default_secret_store(platform.secret_store),
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
             canary_image_tag=platform.gateway.canary.image_tag if platform.gateway.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],

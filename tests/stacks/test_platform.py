@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from infra.config.registry import RegistryConfig
-from stacks.platform import default_registry_server
+from infra.config.secret_store import SecretStoreConfig
+from infra.secret_store import KubernetesSecretStore
+from stacks.platform import default_registry_server, default_secret_store
 from tests.conftest import RenderStack
 
 
@@ -23,6 +25,13 @@ def test_acr_must_be_passed_in() -> None:
     registry = RegistryConfig.model_validate({"kind": "acr"}, context={"environment": "prod"})
     with pytest.raises(ValueError, match="pass the registry's login server"):
         default_registry_server(registry)
+
+
+def test_kubernetes_secrets_are_the_default_store_only_where_configured() -> None:
+    assert isinstance(default_secret_store(SecretStoreConfig()), KubernetesSecretStore)
+    key_vault = SecretStoreConfig.model_validate({"kind": "keyVault"}, context={"environment": "prod"})
+    with pytest.raises(ValueError, match="pass the secret store"):
+        default_secret_store(key_vault)
 
 
 def test_dev_stack_exports_the_generator_image(render_stack: RenderStack) -> None:
