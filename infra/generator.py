@@ -59,7 +59,8 @@ NON_PUBLIC_IPV4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/
 class GeneratorArgs:
     config: GeneratorConfig
     environment: Environment
-    """prod refuses to put two pods of a track on one node; dev only prefers spreading (single-node K3s)."""
+    """prod requires a track's pods to spread evenly over nodes (skew 1: two replicas never share a node);
+    dev only prefers it (single-node K3s)."""
     registry_server: pulumi.Input[str]
     """Login server of the platform registry; the image is `<server>/prompt2prod-generator` unless
     `generator.imageRepository` is set."""
