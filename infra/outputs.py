@@ -32,6 +32,8 @@ class StackOutputs(BaseModel):
     """In-cluster base URL of the Ollama API (`http://ollama.llm.svc.cluster.local:11434`)."""
     ollama_models: list[str]
     """The models the preload Job keeps on Ollama's volume, as configured in `ollama.models`."""
+    generator_image: str
+    """The generator's full image reference: `<repository>:<tag>`, or `<repository>@sha256:…` when pinned."""
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

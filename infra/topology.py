@@ -33,6 +33,10 @@ GPU_NODE_LABEL_VALUE: Final = "true"
 GPU_TAINT_KEY: Final = "nvidia.com/gpu"
 GPU_TAINT_VALUE: Final = "present"
 GPU_TAINT_EFFECT: Final = "NoSchedule"
+# Prometheus (prometheus-operator) discovers ServiceMonitors / PodMonitors / PrometheusRules carrying this label.
+MONITORING_SELECTOR_LABEL: Final = {"prompt2prod.io/monitor": "true"}
+# Labels prometheus-operator puts on every Prometheus server pod it runs: NetworkPolicies admit scrapes from these.
+PROMETHEUS_POD_SELECTOR: Final = {"app.kubernetes.io/name": "prometheus"}
 
 
 def labels(app: str, component: str) -> dict[str, str]:

@@ -9,32 +9,83 @@ import pulumi
 from infra import topology
 from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
+from infra.config.registry import RegistryConfig
+from infra.config.secret_store import SecretStoreConfig
+from infra.generator import Generator, GeneratorArgs
 from infra.namespaces import Namespaces, NamespacesArgs
 from infra.ollama import Ollama, OllamaArgs
 from infra.outputs import SCHEMA_VERSION
+from infra.secret_store import KubernetesSecretStore, SecretStore
+from stacks.config import secret
 
 
-def build_platform(config: StackConfig, cluster: ClusterHandle) -> dict[str, Any]:
-    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`)."""
+def default_registry_server(registry: RegistryConfig) -> str:
+    """Where nodes pull the generator image when the caller does not pass the registry's login server:
+    the in-cluster registry's NodePort on the node itself, or the external registry you configured."""
+    if registry.kind == "inCluster":
+        return f"localhost:{registry.in_cluster.node_port}"
+    if registry.kind == "external" and registry.external.server is not None:
+        return registry.external.server
+    raise ValueError(f"registry kind {registry.kind!r}: pass the registry's login server to build_platform")
+
+
+def default_secret_store(store: SecretStoreConfig) -> SecretStore:
+    """Kubernetes Secrets when configured so (dev); Key Vault needs its component, so the caller passes it."""
+    if store.kind == "kubernetes":
+        return KubernetesSecretStore()
+    raise ValueError(f"secret store kind {store.kind!r}: pass the secret store to build_platform")
+
+
+def build_platform(
+    config: StackConfig,
+    cluster: ClusterHandle,
+    *,
+    registry_server: pulumi.Input[str] | None = None,
+    secret_store: SecretStore | None = None,
+) -> dict[str, Any]:
+    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`).
+
+    `registry_server`: the login server images are pulled from (prod: ACR's); default from the registry config.
+    `secret_store`: where workload secrets come from (prod: Key Vault); default from the secret store config.
+    """
+    platform = config.platform
     provider = kubernetes_provider(cluster)
     in_cluster = pulumi.ResourceOptions(providers=[provider])
     namespaces = Namespaces("platform", NamespacesArgs(), opts=in_cluster)
     ollama = Ollama(
         "ollama",
         OllamaArgs(
-            settings=config.platform.ollama,
+            settings=platform.ollama,
             storage_class=cluster.storage_class,
             namespace=namespaces.by_name[topology.NAMESPACE_LLM].metadata.name,
         ),
         opts=in_cluster,
     )
+    generator = Generator(
+        "generator",
+        GeneratorArgs(
+            config=platform.generator,
+            environment=platform.environment,
+            registry_server=(
+                registry_server if registry_server is not None else default_registry_server(platform.registry)
+            ),
+            secret_store=secret_store if secret_store is not None else default_secret_store(platform.secret_store),
+            cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
+            canary_image_tag=platform.gateway.canary.image_tag if platform.gateway.canary.enabled else None,
+            namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
+            # The generator is only ready once its model is on Ollama's volume.
+            backend_ready=[ollama],
+        ),
+        opts=in_cluster,
+    )
     return {
         "schemaVersion": SCHEMA_VERSION,
-        "environment": config.platform.environment,
+        "environment": platform.environment,
         "clusterName": cluster.name,
         "clusterKind": cluster.kind,
         "kubeconfig": cluster.kubeconfig,
         "namespaces": sorted(namespaces.by_name),
         "ollamaUrl": ollama.url,
         "ollamaModels": ollama.models,
+        "generatorImage": generator.image,
     }

@@ -52,8 +52,13 @@ def render_component(settings: OllamaConfig, storage_class: str = "managed-csi-p
     return run_program("prod", {}, frozenset(), program=program)
 
 
+def ollamas(render: RenderResult, type_token: str) -> list[Any]:
+    """Resources of a type that belong to the Ollama component (the stack declares other workloads too)."""
+    return [r for r in render.of_type(type_token) if "prompt2prod:index:Ollama" in r.urn]
+
+
 def only(render: RenderResult, type_token: str) -> dict[str, Any]:
-    (resource,) = render.of_type(type_token)
+    (resource,) = ollamas(render, type_token)
     return resource.inputs
 
 
@@ -109,7 +114,7 @@ def test_the_server_is_a_single_replica_statefulset_behind_the_service(render_st
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["ports"][0]["port"] == 11434
     assert service["spec"]["selector"] == statefulset["spec"]["selector"]["matchLabels"]
-    assert render.of_type("kubernetes:policy/v1:PodDisruptionBudget") == []
+    assert ollamas(render, "kubernetes:policy/v1:PodDisruptionBudget") == []
 
 
 def test_tuning_comes_from_config() -> None:

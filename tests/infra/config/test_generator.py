@@ -1,0 +1,39 @@
+"""`prompt2prod:generator` rejects image pins and autoscaling targets that Kubernetes or a registry would not take."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.config import ConfigError, parse_config
+
+DIGEST = "sha256:" + "a1" * 32
+
+
+def _generator(values: dict[str, object]) -> dict[str, str]:
+    return {"prompt2prod:environment": "dev", "prompt2prod:generator": json.dumps(values)}
+
+
+def test_a_digest_pin_is_accepted() -> None:
+    config = parse_config(_generator({"imageDigest": DIGEST}))
+    assert config.platform.generator.image_digest == DIGEST
+
+
+@pytest.mark.parametrize(
+    "digest", ["sha256:abc", "SHA256:" + "A1" * 32, "sha512:" + "a1" * 32, "a1" * 32, DIGEST + "0"]
+)
+def test_a_malformed_digest_names_the_key(digest: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(_generator({"imageDigest": digest}))
+    assert error.value.problems == [
+        f"prompt2prod:generator.imageDigest: {digest!r} is not an image digest "
+        "(sha256: followed by 64 lower-case hex digits)"
+    ]
+
+
+@pytest.mark.parametrize("target", [5, 101])
+def test_cpu_target_outside_10_to_100_percent_is_rejected(target: int) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(_generator({"targetCpuUtilization": target}))
+    assert error.value.problems[0].startswith("prompt2prod:generator.targetCpuUtilization: ")
