@@ -28,6 +28,14 @@ class StackOutputs(BaseModel):
     kubeconfig: Literal["[secret]"] | str
     """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig`."""
     namespaces: list[str]
+    gateway_address: str
+    """IP or hostname of the public Gateway's load balancer (point the hostnames' DNS records at it)."""
+    generator_url: str
+    """`https://<gateway.generatorHostname>` (`http://` when `gateway.tls` is `none`)."""
+    llm_url: str
+    """The LLM API: Ollama by default or with `x-llm-mode: local`, the cloud provider via the generator with
+    `x-llm-mode: cloud`."""
+    grafana_url: str
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})
