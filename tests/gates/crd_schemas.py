@@ -36,7 +36,8 @@ def gateway_api_validator(document: dict[str, Any]) -> list[str] | None:
         return None
     node = shutil.which("node")
     package = CRD_TOOLS / "node_modules" / "@kubernetes-models" / "gateway-api"
-    assert node and package.is_dir(), "Gateway API validators are not installed: run `make install` (needs npm)"
+    assert node, "node is not installed: run `make install` (needs npm)"
+    assert package.is_dir(), "Gateway API validators are not installed: run `make install`"
     completed = subprocess.run(
         [node, str(CRD_TOOLS / "validate.mjs")],
         input=json.dumps([document]),
