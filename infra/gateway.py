@@ -3,6 +3,8 @@
 Creates, in the `gateway` namespace unless said otherwise:
 - a `kubernetes.io/tls` Secret when TLS is on: a self-signed certificate for every configured hostname
   (`pulumi-tls`; the private key stays a secret end to end) or the `tlsCertificate` / `tlsPrivateKey` config secrets;
+- GatewayParameters for the Envoy proxy kgateway deploys for the Gateway: replicas, resources, hardened security
+  context, and a PodDisruptionBudget when replicated;
 - the `public` Gateway (class `kgateway`): an `http` listener, and an `https` one when TLS is on;
 - HTTPRoutes (see `infra.gateway_routes`), ReferenceGrants in `generator`, `llm` and `monitoring` for the Services
   they reach, and a kgateway TrafficPolicy with the request-size and rate limits;
@@ -22,7 +24,7 @@ import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from infra import topology
-from infra.config.gateway import GatewayConfig
+from infra.config.gateway import GatewayConfig, ProxyConfig
 from infra.gateway_routes import (
     GATEWAY_API,
     KGATEWAY_API,
@@ -34,6 +36,7 @@ from infra.gateway_routes import (
 )
 
 TLS_SECRET = f"{topology.GATEWAY_NAME}-tls"
+PROXY_UID = 10101
 CERTIFICATE_VALIDITY_HOURS = 24 * 365
 # Ports on the pods behind each backend Service (the data plane connects to pod IPs, not Service ports).
 BACKEND_POD_PORTS: dict[str, int] = {
@@ -68,6 +71,36 @@ class GatewayObject(pulumi.CustomResource):
     ) -> None:
         props = {"apiVersion": GATEWAY_API, "kind": "Gateway", "metadata": metadata, "spec": spec, "status": None}
         super().__init__(f"kubernetes:{GATEWAY_API}:Gateway", name, props, opts)
+
+
+def gateway_parameters_spec(proxy: ProxyConfig) -> dict[str, Any]:
+    """kgateway GatewayParameters (`spec.kube`) for the proxy Deployment of the `public` Gateway."""
+    resources = proxy.resources
+    kube: dict[str, Any] = {
+        "deployment": {"replicas": proxy.replicas},
+        "podTemplate": {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}},
+        "envoyContainer": {
+            "resources": {
+                "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
+                "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
+            },
+            # kgateway's own default plus the RuntimeDefault seccomp profile that the `restricted` Pod Security
+            # Standard of the `gateway` namespace requires. NET_BIND_SERVICE (the one capability `restricted`
+            # allows) lets the non-root Envoy listen on ports 80 and 443.
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": PROXY_UID,
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+                "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+        },
+    }
+    if proxy.replicas > 1:
+        # kgateway creates the PDB with its selector set to the proxy Deployment.
+        kube["podDisruptionBudget"] = {"spec": {"minAvailable": 1}}
+    return {"kube": kube}
 
 
 def gateway_address(status: Any) -> str:
@@ -139,6 +172,14 @@ class Gateway(pulumi.ComponentResource):
             return meta
 
         tls_secret = self._tls_secret(name, args, metadata(TLS_SECRET), after_namespaces)
+        parameters = k8s.apiextensions.CustomResource(
+            f"{name}-proxy",
+            api_version=KGATEWAY_API,
+            kind="GatewayParameters",
+            metadata=metadata(topology.GATEWAY_NAME),
+            spec=gateway_parameters_spec(config.proxy),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
+        )
         gateway = GatewayObject(
             f"{name}-gateway",
             metadata(
@@ -146,10 +187,24 @@ class Gateway(pulumi.ComponentResource):
                 # `up` waits until kgateway has programmed the data plane and an address is assigned.
                 annotations={"pulumi.com/waitFor": "condition=Programmed"},
             ),
-            gateway_spec(config, TLS_SECRET if tls_secret is not None else None),
+            {
+                **gateway_spec(config, TLS_SECRET if tls_secret is not None else None),
+                "infrastructure": {
+                    "parametersRef": {
+                        "group": KGATEWAY_API.split("/")[0],
+                        "kind": "GatewayParameters",
+                        "name": topology.GATEWAY_NAME,
+                    }
+                },
+            },
             pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*after_crds, args.controller, *([tls_secret] if tls_secret is not None else [])],
+                depends_on=[
+                    *after_crds,
+                    args.controller,
+                    parameters,
+                    *([tls_secret] if tls_secret is not None else []),
+                ],
             ),
         )
         routes = route_specs(config)

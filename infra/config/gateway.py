@@ -26,7 +26,7 @@ class CanaryConfig(Section):
 
 
 class ControllerConfig(Section):
-    """The kgateway control plane (the Envoy data plane it provisions is sized by kgateway's defaults)."""
+    """The kgateway control plane (its Helm release)."""
 
     replicas: PositiveInt = 1
     resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
@@ -36,6 +36,20 @@ class ControllerConfig(Section):
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
         if environment_of(info) == "prod" and value < 2:
             raise ValueError("prod runs at least 2 controller replicas so that a node drain keeps routes updating")
+        return value
+
+
+class ProxyConfig(Section):
+    """The Envoy data plane kgateway deploys for the `public` Gateway (configured through GatewayParameters)."""
+
+    replicas: PositiveInt = 1
+    resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
+
+    @field_validator("replicas")
+    @classmethod
+    def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
+        if environment_of(info) == "prod" and value < 2:
+            raise ValueError("prod runs at least 2 gateway proxy replicas so that a node drain keeps the site up")
         return value
 
 
@@ -50,6 +64,7 @@ class GatewayConfig(Section):
     requests_per_minute: int = Field(default=120, ge=1, le=100_000)
     """Local rate limit per gateway replica on the generator and LLM routes; excess requests get HTTP 429."""
     controller: ControllerConfig = ControllerConfig()
+    proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
 
     @field_validator("tls")

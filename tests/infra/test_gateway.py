@@ -16,7 +16,8 @@ import pytest
 
 from infra import topology
 from infra.config import parse_config
-from infra.gateway import Gateway, GatewayArgs, gateway_address
+from infra.config.gateway import ProxyConfig
+from infra.gateway import Gateway, GatewayArgs, gateway_address, gateway_parameters_spec
 from infra.kgateway import Kgateway, KgatewayArgs
 from infra.render import RenderResult, run_program
 from infra.render.mocks import MOCK_GATEWAY_ADDRESS, RecordedResource
@@ -28,6 +29,7 @@ GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 GRANT = "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant"
 POLICY = "kubernetes:gateway.kgateway.dev/v1alpha1:TrafficPolicy"
+PARAMETERS = "kubernetes:gateway.kgateway.dev/v1alpha1:GatewayParameters"
 TLS_SECRETS = {"tlsCertificate": "SPEC-HYGIENE-certificate-9c1d", "tlsPrivateKey": "SPEC-HYGIENE-private-key-4f2a"}
 
 
@@ -65,7 +67,7 @@ def listener_protocols(result: RenderResult) -> list[str]:
 
 
 def custom_resources(result: RenderResult) -> list[RecordedResource]:
-    return [r for r in result.resources if r.type in {GATEWAY, ROUTE, GRANT, POLICY}]
+    return [r for r in result.resources if r.type in {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS}]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -73,7 +75,7 @@ def test_every_gateway_api_and_kgateway_object_depends_on_the_crds(stack: str) -
     result = render_gateway(stack)
     crds = {result.named("kgateway-gateway-api-crds").urn, result.named("kgateway-crds").urn}
     objects = custom_resources(result)
-    assert {r.type for r in objects} == {GATEWAY, ROUTE, GRANT, POLICY}
+    assert {r.type for r in objects} == {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS}
     for resource in objects:
         assert crds <= set(resource.depends_on), f"{resource.name} can race its CRDs"
 
@@ -196,3 +198,35 @@ def test_data_plane_egress_is_limited_to_dns_control_plane_and_backends() -> Non
         topology.NAMESPACE_LLM: [topology.OLLAMA_PORT],
         topology.NAMESPACE_MONITORING: [topology.GRAFANA_CONTAINER_PORT],
     }
+
+
+def test_gateway_uses_its_proxy_parameters() -> None:
+    result = render_gateway("prod")
+    (gateway,) = result.of_type(GATEWAY)
+    (parameters,) = result.of_type("kubernetes:gateway.kgateway.dev/v1alpha1:GatewayParameters")
+    assert gateway.inputs["spec"]["infrastructure"]["parametersRef"] == {
+        "group": "gateway.kgateway.dev",
+        "kind": "GatewayParameters",
+        "name": parameters.inputs["metadata"]["name"],
+    }
+    assert parameters.inputs["metadata"]["namespace"] == topology.NAMESPACE_GATEWAY
+    assert parameters.urn in gateway.depends_on
+    assert parameters.inputs["spec"]["kube"]["deployment"] == {"replicas": 2}
+
+
+def test_replicated_proxy_gets_a_disruption_budget_and_a_single_one_does_not() -> None:
+    assert gateway_parameters_spec(ProxyConfig(replicas=2))["kube"]["podDisruptionBudget"] == {
+        "spec": {"minAvailable": 1}
+    }
+    assert "podDisruptionBudget" not in gateway_parameters_spec(ProxyConfig(replicas=1))["kube"]
+
+
+def test_proxy_runs_restricted_with_only_the_bind_capability() -> None:
+    kube = gateway_parameters_spec(ProxyConfig())["kube"]
+    envoy = kube["envoyContainer"]["securityContext"]
+    assert envoy["capabilities"] == {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+    assert envoy["allowPrivilegeEscalation"] is False
+    assert envoy["runAsNonRoot"] is True
+    assert envoy["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert kube["podTemplate"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert kube["envoyContainer"]["resources"]["limits"] == {"cpu": "1", "memory": "512Mi"}

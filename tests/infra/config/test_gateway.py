@@ -18,11 +18,12 @@ def problems(stack: str, gateway: dict[str, Any]) -> list[str]:
     return caught.value.problems
 
 
-def test_prod_defaults_to_tls_and_two_controller_replicas() -> None:
+def test_prod_defaults_to_tls_and_two_replicas_of_controller_and_proxy() -> None:
     given = stack_input("prod")
     gateway = parse_config(given.values, given.secret_keys).platform.gateway
     assert gateway.tls == "selfSigned"
     assert gateway.controller.replicas == 2
+    assert gateway.proxy.replicas == 2
     assert gateway.scheme == "https"
 
 
@@ -40,6 +41,11 @@ def test_prod_refuses_a_listener_without_tls() -> None:
 def test_prod_refuses_a_single_controller_replica() -> None:
     found = problems("prod", {"controller": {"replicas": 1}})
     assert any(p.startswith("prompt2prod:gateway.controller.replicas: prod runs at least 2") for p in found)
+
+
+def test_prod_refuses_a_single_proxy_replica() -> None:
+    found = problems("prod", {"proxy": {"replicas": 1}})
+    assert any(p.startswith("prompt2prod:gateway.proxy.replicas: prod runs at least 2") for p in found)
 
 
 def test_hostnames_must_differ() -> None:
