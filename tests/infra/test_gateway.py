@@ -20,9 +20,11 @@ from infra.config.gateway import ProxyConfig
 from infra.gateway import Gateway, GatewayArgs, gateway_address, gateway_parameters_spec
 from infra.kgateway import Kgateway, KgatewayArgs
 from infra.render import RenderResult, run_program
+from infra.render.manifests import is_kubernetes_object, manifest
 from infra.render.mocks import MOCK_GATEWAY_ADDRESS, RecordedResource
 from stacks.config import secret
 from tests.conftest import RenderStack
+from tests.gates.crd_schemas import validate_custom_resource
 from tests.support import stack_input
 
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
@@ -230,3 +232,29 @@ def test_proxy_runs_restricted_with_only_the_bind_capability() -> None:
     assert envoy["seccompProfile"] == {"type": "RuntimeDefault"}
     assert kube["podTemplate"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert kube["envoyContainer"]["resources"]["limits"] == {"cpu": "1", "memory": "512Mi"}
+
+
+def test_prod_objects_with_tls_and_canary_match_the_gateway_api_schemas() -> None:
+    """The stack gates validate what the committed stacks render; this covers HTTPS, redirects and weights too."""
+    canary = {"canary": {"enabled": True, "imageTag": "0.2.0", "weight": 10}}
+    result = render_gateway("prod", {"gateway": canary})
+    documents = [manifest(r) for r in result.resources if is_kubernetes_object(r)]
+    checked = 0
+    for document in documents:
+        if document["apiVersion"].startswith("gateway.networking.k8s.io/"):
+            assert validate_custom_resource(document) == [], document["metadata"]["name"]
+            checked += 1
+    assert checked == 8  # the Gateway, 4 HTTPRoutes (with the https redirect) and 3 ReferenceGrants
+
+
+def test_the_schema_gate_rejects_a_bad_header_match_type() -> None:
+    """Guards the gate itself: an HTTPRoute with a non-existent match type must not pass."""
+    route = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "bad", "namespace": "gateway"},
+        "spec": {"rules": [{"matches": [{"headers": [{"type": "Prefix", "name": "x-llm-mode", "value": "c"}]}]}]},
+    }
+    problems = validate_custom_resource(route)
+    assert problems
+    assert any("/spec/rules/0/matches/0/headers/0/type" in p for p in problems)
