@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -20,6 +21,7 @@ from infra.config.gateway import ProxyConfig
 from infra.gateway import Gateway, GatewayArgs, gateway_address, gateway_parameters_spec
 from infra.kgateway import Kgateway, KgatewayArgs
 from infra.render import RenderResult, run_program
+from infra.render.__main__ import write_render
 from infra.render.manifests import is_kubernetes_object, manifest
 from infra.render.mocks import MOCK_GATEWAY_ADDRESS, RecordedResource
 from stacks.config import secret
@@ -128,6 +130,14 @@ def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret(
     https = gateway.inputs["spec"]["listeners"][1]
     assert https["tls"]["certificateRefs"] == [{"kind": "Secret", "name": tls_secret.inputs["metadata"]["name"]}]
     assert tls_secret.urn in gateway.depends_on
+
+
+def test_generated_private_key_never_appears_in_the_render(render_stack: RenderStack, tmp_path: Path) -> None:
+    """The mocks give generated keys the `mock-random-` marker; the written render must not contain it."""
+    write_render(render_stack("dev", {"gateway": {"tls": "selfSigned"}}), tmp_path / "out")
+    files = [path for path in (tmp_path / "out").rglob("*") if path.is_file()]
+    assert any("tls" in path.name for path in files)
+    assert [path.name for path in files if "mock-random-" in path.read_text()] == []
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
