@@ -8,6 +8,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .tools/checkov
+CRD_TOOLS := tools/crds
 STACK ?= dev
 OUT ?= build/render/$(STACK)
 
@@ -16,7 +17,7 @@ OUT ?= build/render/$(STACK)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create .venv (project + test tools) and .tools/checkov
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(CRD_TOOLS)/node_modules/.installed ## Create .venv (project + test tools), .tools/checkov and the CRD validators
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
@@ -28,6 +29,11 @@ $(CHECKOV_VENV)/.installed: tools/checkov.lock.txt
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
 	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python --require-hashes -r tools/checkov.lock.txt
+	@touch $@
+
+# Gateway API validators (npm, pinned by the committed lock); tests/gates/crd_schemas.py runs them with node.
+$(CRD_TOOLS)/node_modules/.installed: $(CRD_TOOLS)/package.json $(CRD_TOOLS)/package-lock.json
+	npm ci --prefix $(CRD_TOOLS) --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 lint: install ## ruff lint + format check

@@ -34,6 +34,14 @@ class StackOutputs(BaseModel):
     """The models the preload Job keeps on Ollama's volume, as configured in `ollama.models`."""
     generator_image: str
     """The generator's full image reference: `<repository>:<tag>`, or `<repository>@sha256:…` when pinned."""
+    gateway_address: str
+    """IP or hostname of the public Gateway's load balancer (point the hostnames' DNS records at it)."""
+    generator_url: str
+    """`https://<gateway.generatorHostname>` (`http://` when `gateway.tls` is `none`)."""
+    llm_url: str
+    """The LLM API: Ollama by default or with `x-llm-mode: local`, the cloud provider via the generator with
+    `x-llm-mode: cloud`."""
+    grafana_url: str
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

@@ -24,6 +24,13 @@ GENERATOR_SERVICE: Final = "generator"
 GENERATOR_PORT: Final = 8000
 GENERATOR_CANARY_SERVICE: Final = "generator-canary"
 GATEWAY_NAME: Final = "public"
+GATEWAY_CLASS: Final = "kgateway"
+"""The GatewayClass the kgateway chart installs."""
+GRAFANA_SERVICE: Final = "kube-prometheus-stack-grafana"
+GRAFANA_PORT: Final = 80
+GRAFANA_CONTAINER_PORT: Final = 3000
+LLM_MODE_HEADER: Final = "x-llm-mode"
+"""Request header that picks the LLM backend: `local` (default) or `cloud`."""
 
 # GPU nodes (the AKS GPU pool): labelled so that GPU workloads select them, tainted so that nothing else lands there.
 # The cluster layer sets the label and taint on the pool; workloads that request `GPU_RESOURCE` select and tolerate.

@@ -11,7 +11,9 @@ from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
 from infra.config.registry import RegistryConfig
 from infra.config.secret_store import SecretStoreConfig
+from infra.gateway import Gateway, GatewayArgs
 from infra.generator import Generator, GeneratorArgs
+from infra.kgateway import Kgateway, KgatewayArgs
 from infra.namespaces import Namespaces, NamespacesArgs
 from infra.ollama import Ollama, OllamaArgs
 from infra.outputs import SCHEMA_VERSION
@@ -78,6 +80,28 @@ def build_platform(
         ),
         opts=in_cluster,
     )
+    gateway_settings = config.platform.gateway
+    kgateway = Kgateway(
+        "kgateway",
+        KgatewayArgs(
+            namespace=namespaces.by_name[topology.NAMESPACE_GATEWAY_SYSTEM].metadata.name,
+            controller=gateway_settings.controller,
+        ),
+        opts=in_cluster,
+    )
+    tls_from_config = gateway_settings.tls == "secret"
+    gateway = Gateway(
+        "gateway",
+        GatewayArgs(
+            config=gateway_settings,
+            crds=kgateway.crds,
+            controller=kgateway.controller,
+            namespaces=list(namespaces.by_name.values()),
+            tls_certificate=secret("tlsCertificate") if tls_from_config else None,
+            tls_private_key=secret("tlsPrivateKey") if tls_from_config else None,
+        ),
+        opts=in_cluster,
+    )
     return {
         "schemaVersion": SCHEMA_VERSION,
         "environment": platform.environment,
@@ -88,4 +112,8 @@ def build_platform(
         "ollamaUrl": ollama.url,
         "ollamaModels": ollama.models,
         "generatorImage": generator.image,
+        "gatewayAddress": gateway.address,
+        "generatorUrl": gateway.generator_url,
+        "llmUrl": gateway.llm_url,
+        "grafanaUrl": gateway.grafana_url,
     }

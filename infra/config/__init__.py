@@ -55,7 +55,7 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "cluster": {"kind": "aks"},
         "registry": {"kind": "acr"},
         "secretStore": {"kind": "keyVault"},
-        "gateway": {"tls": "selfSigned"},
+        "gateway": {"tls": "selfSigned", "controller": {"replicas": 2}, "proxy": {"replicas": 2}},
         "generator": {"replicas": 2},
     },
 }

@@ -1,4 +1,4 @@
-"""`prompt2prod:gateway` — the Gateway API gateway, its hostnames, TLS and the generator canary."""
+"""`prompt2prod:gateway` — the Gateway API gateway: hostnames, TLS, limits, the kgateway controller and the canary."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, ImageTag, Section, environment_of
+from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, environment_of
 
 
 class CanaryConfig(Section):
+    """A second generator version behind the same hostname (the generator component deploys it)."""
+
     enabled: bool = False
     image_tag: ImageTag | None = None
     """Generator image tag of the canary version."""
@@ -23,6 +25,34 @@ class CanaryConfig(Section):
         return self
 
 
+class ControllerConfig(Section):
+    """The kgateway control plane (its Helm release)."""
+
+    replicas: PositiveInt = 1
+    resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
+
+    @field_validator("replicas")
+    @classmethod
+    def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
+        if environment_of(info) == "prod" and value < 2:
+            raise ValueError("prod runs at least 2 controller replicas so that a node drain keeps routes updating")
+        return value
+
+
+class ProxyConfig(Section):
+    """The Envoy data plane kgateway deploys for the `public` Gateway (configured through GatewayParameters)."""
+
+    replicas: PositiveInt = 1
+    resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
+
+    @field_validator("replicas")
+    @classmethod
+    def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
+        if environment_of(info) == "prod" and value < 2:
+            raise ValueError("prod runs at least 2 gateway proxy replicas so that a node drain keeps the site up")
+        return value
+
+
 class GatewayConfig(Section):
     generator_hostname: Hostname = "generator.prompt2prod.localhost"
     llm_hostname: Hostname = "llm.prompt2prod.localhost"
@@ -30,8 +60,11 @@ class GatewayConfig(Section):
     tls: Literal["none", "selfSigned", "secret"] = "none"
     """`secret`: certificate and key from the `tlsCertificate` / `tlsPrivateKey` config secrets."""
     max_request_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
-    requests_per_minute: int = Field(default=120, ge=1)
-    """Local rate limit per gateway replica on the public listener."""
+    """Largest request body the public routes accept; larger bodies get HTTP 413 from the gateway."""
+    requests_per_minute: int = Field(default=120, ge=1, le=100_000)
+    """Local rate limit per gateway replica on the generator and LLM routes; excess requests get HTTP 429."""
+    controller: ControllerConfig = ControllerConfig()
+    proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
 
     @field_validator("tls")
@@ -40,3 +73,21 @@ class GatewayConfig(Section):
         if environment_of(info) == "prod" and value == "none":
             raise ValueError("TLS is required on the public listener in prod ('selfSigned' or 'secret')")
         return value
+
+    @model_validator(mode="after")
+    def _distinct_hostnames(self) -> GatewayConfig:
+        names = [self.generator_hostname, self.llm_hostname, self.grafana_hostname]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                "generatorHostname, llmHostname and grafanaHostname must differ: each one selects its own route"
+            )
+        return self
+
+    @property
+    def hostnames(self) -> list[str]:
+        """Every public hostname, in a stable order (the certificate's subject alternative names)."""
+        return [self.generator_hostname, self.llm_hostname, self.grafana_hostname]
+
+    @property
+    def scheme(self) -> Literal["http", "https"]:
+        return "http" if self.tls == "none" else "https"

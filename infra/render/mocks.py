@@ -57,12 +57,37 @@ def _random(args: MockResourceArgs) -> dict[str, Any]:
     return {"result": f"mock-random-{args.name}"}
 
 
+# A documentation address (RFC 5737): what a Gateway reports once its load balancer has one.
+MOCK_GATEWAY_ADDRESS = "192.0.2.10"
+
+
+def _gateway(args: MockResourceArgs) -> dict[str, Any]:
+    return {
+        "status": {
+            "addresses": [{"type": "IPAddress", "value": MOCK_GATEWAY_ADDRESS}],
+            "conditions": [{"type": "Programmed", "status": "True", "reason": "Programmed"}],
+        }
+    }
+
+
+def _tls_private_key(args: MockResourceArgs) -> dict[str, Any]:
+    # Carries the generated-secret marker, so the secret hygiene gate notices if the key ever leaks.
+    return {"privateKeyPem": f"mock-random-{args.name}-private-key", "publicKeyPem": f"mock-{args.name}-public-key"}
+
+
+def _self_signed_cert(args: MockResourceArgs) -> dict[str, Any]:
+    return {"certPem": f"-----BEGIN CERTIFICATE-----\nmock-{args.name}\n-----END CERTIFICATE-----\n"}
+
+
 # Computed outputs by type token prefix; components add the ones their code reads back.
 COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "command:local:Command": _command,
     "command:remote:Command": _command,
     "random:index/randomPassword:RandomPassword": _random,
     "random:index/randomString:RandomString": _random,
+    "kubernetes:gateway.networking.k8s.io/v1:Gateway": _gateway,
+    "tls:index/privateKey:PrivateKey": _tls_private_key,
+    "tls:index/selfSignedCert:SelfSignedCert": _self_signed_cert,
 }
 # Results of provider functions (invokes) by token.
 CALL_RESULTS: dict[str, MockCall] = {}

@@ -183,10 +183,11 @@ def test_cloud_mode_adds_https_to_public_addresses_only() -> None:
 
 
 def _generator_objects(result: RenderResult) -> dict[str, RecordedResource]:
+    """The Kubernetes objects the Generator component declares (other components put objects in its namespace)."""
     return {
         f"{r.type.rsplit(':', 1)[-1]}/{r.inputs['metadata']['name']}": r
         for r in result.resources
-        if r.type.startswith("kubernetes:") and (r.inputs.get("metadata") or {}).get("namespace") == "generator"
+        if r.type.startswith("kubernetes:") and "prompt2prod:index:Generator" in r.urn
     }
 
 

@@ -1,0 +1,205 @@
+"""Pure builders of the Gateway API objects the public gateway declares (no Pulumi resources here).
+
+Routing, in one place:
+- `generatorHostname` -> the generator Service, split by weight with `generator-canary` when the canary is on;
+- `llmHostname` with `x-llm-mode: cloud` (Exact) -> the generator Service, which calls the cloud provider with the
+  API key it reads from its mounted secret file; with `x-llm-mode: local` (Exact) or no header -> the Ollama Service;
+- `grafanaHostname` -> Grafana.
+With TLS on, these routes attach to the `https` listener and an `http` route only redirects to https.
+
+Why cloud traffic is not routed to a kgateway `Backend` (static host, TLS) straight to the provider: kgateway 2.3
+has no way to add the provider's `Authorization` header from a Secret on the Envoy data plane (the AI backend
+that did this was removed, and `headerModifiers` take literal values), so the API key would have to be written
+into a policy spec. The generator already holds the key as a file from the secret store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from infra import topology
+from infra.config.gateway import CanaryConfig, GatewayConfig
+
+GATEWAY_API = "gateway.networking.k8s.io/v1"
+REFERENCE_GRANT_API = "gateway.networking.k8s.io/v1beta1"
+KGATEWAY_API = "gateway.kgateway.dev/v1alpha1"
+HTTP_PORT = 80
+HTTPS_PORT = 443
+
+Listener = Literal["http", "https"]
+Spec = dict[str, Any]
+
+
+def serving_listener(config: GatewayConfig) -> Listener:
+    """The listener the application routes attach to: `https` whenever TLS is configured."""
+    return "http" if config.tls == "none" else "https"
+
+
+def gateway_spec(config: GatewayConfig, tls_secret_name: str | None) -> Spec:
+    """The `public` Gateway: an HTTP listener, plus an HTTPS one terminating TLS when TLS is configured.
+
+    Routes may attach only from the gateway's own namespace (`from: Same`): every route lives there and reaches
+    Services in other namespaces through ReferenceGrants that those namespaces hold.
+    """
+    allowed_routes = {
+        "namespaces": {"from": "Same"},
+        "kinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+    }
+    listeners: list[Spec] = [{"name": "http", "protocol": "HTTP", "port": HTTP_PORT, "allowedRoutes": allowed_routes}]
+    if config.tls != "none":
+        if tls_secret_name is None:
+            raise ValueError(f"gateway.tls is {config.tls!r} but no certificate Secret was given")
+        listeners.append(
+            {
+                "name": "https",
+                "protocol": "HTTPS",
+                "port": HTTPS_PORT,
+                "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": tls_secret_name}]},
+                "allowedRoutes": allowed_routes,
+            }
+        )
+    return {"gatewayClassName": topology.GATEWAY_CLASS, "listeners": listeners}
+
+
+def _parent(listener: Listener) -> list[Spec]:
+    return [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": topology.GATEWAY_NAME,
+            "namespace": topology.NAMESPACE_GATEWAY,
+            "sectionName": listener,
+        }
+    ]
+
+
+def _service(name: str, namespace: str, port: int, weight: int | None = None) -> Spec:
+    ref: Spec = {"group": "", "kind": "Service", "name": name, "namespace": namespace, "port": port}
+    if weight is not None:
+        ref["weight"] = weight
+    return ref
+
+
+def generator_backends(canary: CanaryConfig) -> list[Spec]:
+    """The generator Service, or the stable/canary pair weighted `100 - weight` / `weight` percent."""
+    if not canary.enabled:
+        return [_service(topology.GENERATOR_SERVICE, topology.NAMESPACE_GENERATOR, topology.GENERATOR_PORT)]
+    return [
+        _service(
+            topology.GENERATOR_SERVICE, topology.NAMESPACE_GENERATOR, topology.GENERATOR_PORT, 100 - canary.weight
+        ),
+        _service(
+            topology.GENERATOR_CANARY_SERVICE, topology.NAMESPACE_GENERATOR, topology.GENERATOR_PORT, canary.weight
+        ),
+    ]
+
+
+def _mode(value: str) -> Spec:
+    return {"headers": [{"type": "Exact", "name": topology.LLM_MODE_HEADER, "value": value}]}
+
+
+ANY_PATH: Spec = {"path": {"type": "PathPrefix", "value": "/"}}
+
+
+def generator_route_spec(config: GatewayConfig) -> Spec:
+    return {
+        "parentRefs": _parent(serving_listener(config)),
+        "hostnames": [config.generator_hostname],
+        "rules": [{"matches": [ANY_PATH], "backendRefs": generator_backends(config.canary)}],
+    }
+
+
+def llm_route_spec(config: GatewayConfig) -> Spec:
+    """`x-llm-mode: cloud` -> generator; `x-llm-mode: local` or no header -> Ollama.
+
+    Gateway API picks, among rules matching the same path, the one with the most header matches, so the
+    `cloud` rule wins over the header-less catch-all; a value other than `local`/`cloud` falls through to local.
+    """
+    ollama = _service(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT)
+    return {
+        "parentRefs": _parent(serving_listener(config)),
+        "hostnames": [config.llm_hostname],
+        "rules": [
+            {"matches": [{**ANY_PATH, **_mode("cloud")}], "backendRefs": generator_backends(config.canary)},
+            {"matches": [{**ANY_PATH, **_mode("local")}, ANY_PATH], "backendRefs": [ollama]},
+        ],
+    }
+
+
+def grafana_route_spec(config: GatewayConfig) -> Spec:
+    grafana = _service(topology.GRAFANA_SERVICE, topology.NAMESPACE_MONITORING, topology.GRAFANA_PORT)
+    return {
+        "parentRefs": _parent(serving_listener(config)),
+        "hostnames": [config.grafana_hostname],
+        "rules": [{"matches": [ANY_PATH], "backendRefs": [grafana]}],
+    }
+
+
+def https_redirect_route_spec(config: GatewayConfig) -> Spec:
+    """On the `http` listener when TLS is on: every request is answered with a 301 to the same URL over https."""
+    return {
+        "parentRefs": _parent("http"),
+        "hostnames": config.hostnames,
+        "rules": [
+            {
+                "matches": [ANY_PATH],
+                "filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}],
+            }
+        ],
+    }
+
+
+def route_specs(config: GatewayConfig) -> dict[str, Spec]:
+    """Every HTTPRoute of the gateway by name."""
+    routes = {
+        "generator": generator_route_spec(config),
+        "llm": llm_route_spec(config),
+        "grafana": grafana_route_spec(config),
+    }
+    if config.tls != "none":
+        routes["https-redirect"] = https_redirect_route_spec(config)
+    return routes
+
+
+def reference_grant_specs(routes: dict[str, Spec]) -> dict[str, Spec]:
+    """One ReferenceGrant per namespace the routes point into, naming exactly the Services they use."""
+    services: dict[str, set[str]] = {}
+    for spec in routes.values():
+        for rule in spec["rules"]:
+            for ref in rule.get("backendRefs", []):
+                namespace = ref.get("namespace", topology.NAMESPACE_GATEWAY)
+                if namespace != topology.NAMESPACE_GATEWAY:
+                    services.setdefault(namespace, set()).add(ref["name"])
+    return {
+        namespace: {
+            "from": [
+                {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": topology.NAMESPACE_GATEWAY}
+            ],
+            "to": [{"group": "", "kind": "Service", "name": name} for name in sorted(names)],
+        }
+        for namespace, names in sorted(services.items())
+    }
+
+
+def limits_policy_spec(config: GatewayConfig, route_names: Sequence[str]) -> Spec:
+    """kgateway TrafficPolicy on the API routes: request bodies above `maxRequestBytes` get 413, and a token
+    bucket of `requestsPerMinute` (refilled every minute, per gateway replica) answers the excess with 429.
+
+    Grafana is left out on purpose: one dashboard load makes dozens of requests.
+    """
+    return {
+        "targetRefs": [
+            {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": name} for name in route_names
+        ],
+        "buffer": {"maxRequestSize": str(config.max_request_bytes)},
+        "rateLimit": {
+            "local": {
+                "tokenBucket": {
+                    "maxTokens": config.requests_per_minute,
+                    "tokensPerFill": config.requests_per_minute,
+                    "fillInterval": "60s",
+                }
+            }
+        },
+    }

@@ -1,0 +1,125 @@
+"""`Kgateway` — the Gateway API CRDs and kgateway, installed in the only order that cannot race.
+
+Creates, each one after the previous:
+1. the Gateway API CRDs, standard channel, pinned (`yaml.v2.ConfigFile` of the release's `standard-install.yaml`;
+   the provider reads the URL at deploy time and waits until every CRD is Established);
+2. the `kgateway-crds` Helm release (TrafficPolicy, Backend, GatewayParameters, ...);
+3. the `kgateway` Helm release: the controller and the `kgateway` GatewayClass.
+
+Every Gateway API or kgateway custom resource of the platform depends on `crds` (and a Gateway also on
+`controller`), so neither `pulumi preview` nor `up` can meet a "no matches for kind" error.
+
+Why `helm.v3.Release` and not `helm.v4.Chart`: a Release is applied by Helm itself, in the cluster, only after its
+`depends_on` are done, and it finishes only once Helm has applied and awaited everything in the chart. The kgateway
+chart ships a GatewayClass, a custom resource of the Gateway API CRDs installed in step 1 of this same program: a
+`v4.Chart` would register it as its own Pulumi resource and render it client-side during preview, before those CRDs
+exist. The CRD chart keeps its CRDs in `templates/`, so a Release also upgrades them when the version changes
+(Helm never upgrades a chart's `crds/` directory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.config.gateway import ControllerConfig
+
+GATEWAY_API_VERSION = "v1.5.1"
+"""The Gateway API release kgateway 2.3 is documented with (it supports 1.3 to 1.5)."""
+GATEWAY_API_CRDS_URL = (
+    f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_VERSION}/standard-install.yaml"
+)
+KGATEWAY_VERSION = "v2.3.7"
+"""Chart and image version of kgateway (2.3.x supports Kubernetes 1.31 to 1.35)."""
+KGATEWAY_CHARTS = "oci://cr.kgateway.dev/kgateway-dev/charts"
+CONTROLLER_UID = 10101
+
+
+@dataclass(frozen=True, kw_only=True)
+class KgatewayArgs:
+    namespace: pulumi.Input[str]
+    """The controller's namespace (`kgateway-system`); pass the Namespace's output so the releases wait for it."""
+    controller: ControllerConfig
+    release_timeout_seconds: int = 600
+
+
+def controller_values(controller: ControllerConfig) -> dict[str, Any]:
+    """Values of the `kgateway` chart, keys as in its 2.3.x values reference (`controller.*`, not the deprecated
+    top-level `resources` / `securityContext`)."""
+    resources = controller.resources
+    settings: dict[str, Any] = {
+        "replicaCount": controller.replicas,
+        "logLevel": "info",
+        "image": {"pullPolicy": "IfNotPresent"},
+        "resources": {
+            "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
+            "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
+        },
+        # The namespace enforces the `restricted` Pod Security Standard; the chart's defaults are empty.
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": CONTROLLER_UID,
+            "runAsGroup": CONTROLLER_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "securityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    }
+    if controller.replicas > 1:
+        # A drain may take one controller down, never all of them: routes keep being reconciled.
+        settings["podDisruptionBudget"] = {"minAvailable": 1}
+    return {"controller": settings}
+
+
+class Kgateway(pulumi.ComponentResource):
+    crds: list[pulumi.Resource]
+    """Resources that install every CRD a Gateway API or kgateway object needs."""
+    controller: pulumi.Resource
+    """The controller release (with the `kgateway` GatewayClass)."""
+
+    def __init__(self, name: str, args: KgatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("prompt2prod:index:Kgateway", name, None, opts)
+        gateway_api_crds = k8s.yaml.v2.ConfigFile(
+            f"{name}-gateway-api-crds",
+            file=GATEWAY_API_CRDS_URL,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        kgateway_crds = self._release(f"{name}-crds", "kgateway-crds", args, values={}, depends_on=[gateway_api_crds])
+        self.crds = [gateway_api_crds, kgateway_crds]
+        controller = self._release(
+            f"{name}-controller", "kgateway", args, values=controller_values(args.controller), depends_on=self.crds
+        )
+        self.controller = controller
+        self.register_outputs({})
+
+    def _release(
+        self,
+        resource_name: str,
+        chart: str,
+        args: KgatewayArgs,
+        values: dict[str, Any],
+        depends_on: Sequence[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            resource_name,
+            k8s.helm.v3.ReleaseArgs(
+                name=chart,
+                chart=f"{KGATEWAY_CHARTS}/{chart}",
+                version=KGATEWAY_VERSION,
+                namespace=args.namespace,
+                create_namespace=False,
+                values=values,
+                atomic=True,
+                cleanup_on_fail=True,
+                timeout=args.release_timeout_seconds,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
