@@ -25,6 +25,20 @@ GENERATOR_PORT: Final = 8000
 GENERATOR_CANARY_SERVICE: Final = "generator-canary"
 GATEWAY_NAME: Final = "public"
 
+# The generator's Service exposes /metrics on its named `http` port; the ServiceMonitor selects it by these.
+GENERATOR_PORT_NAME: Final = "http"
+GENERATOR_METRICS_PATH: Final = "/metrics"
+GENERATOR_APP: Final = "generator"
+"""`app.kubernetes.io/name` of the generator's Service and pods."""
+
+# Observability endpoints (fixed Helm fullnames, so that the gateway can route to Grafana by name).
+GRAFANA_SERVICE: Final = "grafana"
+GRAFANA_PORT: Final = 80
+PROMETHEUS_SERVICE: Final = "prometheus-stack-prometheus"
+PROMETHEUS_PORT: Final = 9090
+LOKI_SERVICE: Final = "loki"
+LOKI_PORT: Final = 3100
+
 
 def labels(app: str, component: str) -> dict[str, str]:
     """The recommended `app.kubernetes.io/*` labels for one of our workloads."""
