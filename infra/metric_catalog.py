@@ -64,6 +64,6 @@ KGATEWAY: Final = frozenset(
 )
 
 # Series every Prometheus target produces itself.
-PROMETHEUS: Final = frozenset({"up", "scrape_duration_seconds"})
+PROMETHEUS: Final = frozenset({"up", "scrape_duration_seconds", "ALERTS"})
 
 KNOWN_METRICS: Final = GENERATOR_METRICS | KUBE_STATE_METRICS | KUBELET | ENVOY | KGATEWAY | PROMETHEUS
