@@ -26,7 +26,10 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return SECRET
+            # A map sent as one secret (e.g. a Secret's stringData) keeps its keys, which are names, not values:
+            # the manifest stays a valid object and shows which keys exist.
+            inner = value.get("value")
+            return {key: SECRET for key in sorted(inner)} if isinstance(inner, dict) else SECRET
         if sig == RESOURCE_SIG:
             return value.get("urn", UNKNOWN)
         if sig in (ASSET_SIG, ARCHIVE_SIG):
