@@ -23,7 +23,7 @@ import pulumi_kubernetes as k8s
 from infra import dashboards, monitoring_values, monitors, topology
 from infra.config.observability import ObservabilityConfig
 from infra.monitoring_values import Chart, LokiBlobStorage
-from infra.secret_store import SecretStore, WorkloadSecretsArgs
+from infra.secret_store import SecretMount, SecretStore, WorkloadSecretsArgs
 from infra.slo_rules import AlertDelays, SloTargets, rule_groups
 
 
@@ -61,6 +61,30 @@ def dashboard_config_map_args(name: str, namespace: str, body: pulumi.Input[str]
     }
 
 
+def grafana_secret_values(mount: SecretMount) -> dict[str, Any]:
+    """Grafana values that mount the secret store's volume and carry its identity (annotations, pod labels).
+
+    Grafana reads its password from `admin.existingSecret`, but the Key Vault store's CSI driver only syncs that
+    Kubernetes Secret while a pod mounts the volume: so Grafana mounts it (the chart's `extraSecretMounts`).
+    """
+    volume = mount.volume
+    entry: dict[str, Any] = {"name": volume.name, "mountPath": mount.volume_mount.mount_path, "readOnly": True}
+    # The stores build these args synchronously: plain args objects, never Outputs of them.
+    csi, secret = volume.csi, volume.secret
+    if isinstance(csi, k8s.core.v1.CSIVolumeSourceArgs):
+        entry["csi"] = {"driver": csi.driver, "readOnly": True, "volumeAttributes": csi.volume_attributes}
+    elif isinstance(secret, k8s.core.v1.SecretVolumeSourceArgs):
+        entry |= {"secretName": secret.secret_name, "defaultMode": 0o440}
+    else:
+        raise ValueError(f"secret volume {volume.name!r} is neither a Secret nor a CSI volume")
+    values: dict[str, Any] = {"extraSecretMounts": [entry]}
+    if mount.service_account_annotations:
+        values["serviceAccount"] = {"annotations": dict(mount.service_account_annotations)}
+    if mount.pod_labels:
+        values["podLabels"] = dict(mount.pod_labels)
+    return values
+
+
 class Observability(pulumi.ComponentResource):
     stack: k8s.helm.v3.Release
     loki: k8s.helm.v3.Release
@@ -89,17 +113,19 @@ class Observability(pulumi.ComponentResource):
         if admin.kubernetes_secret_name is None:
             raise ValueError(f"secret store {args.secret_store.kind!r} did not provide a Kubernetes Secret for Grafana")
 
+        stack_values = monitoring_values.kube_prometheus_stack_values(
+            config,
+            storage_class=args.storage_class,
+            grafana_admin_secret=admin.kubernetes_secret_name,
+            grafana_url=args.grafana_url,
+        )
+        stack_values["grafana"] |= grafana_secret_values(admin)
         self.stack = self._release(
             f"{name}-stack",
             monitoring_values.KUBE_PROMETHEUS_STACK,
             monitoring_values.KPS_FULLNAME,
             args.namespace,
-            monitoring_values.kube_prometheus_stack_values(
-                config,
-                storage_class=args.storage_class,
-                grafana_admin_secret=admin.kubernetes_secret_name,
-                grafana_url=args.grafana_url,
-            ),
+            stack_values,
             depends_on=[*args.depends_on, *admin.resources],
         )
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=[self.stack])

@@ -15,10 +15,10 @@ import pytest
 
 from infra.config.observability import ObservabilityConfig
 from infra.monitoring_values import LokiBlobStorage
-from infra.observability import Observability, ObservabilityArgs
+from infra.observability import Observability, ObservabilityArgs, grafana_secret_values
 from infra.render import RenderResult, run_program
 from infra.render.mocks import RecordedResource
-from infra.secret_store import KubernetesSecretStore
+from infra.secret_store import KubernetesSecretStore, SecretMount
 
 PASSWORD = "OBS-TEST-grafana-password-9f3e"  # a marker searched for in the render
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -107,6 +107,36 @@ def test_grafana_password_is_only_in_a_secret(dev: RenderResult) -> None:
     assert secret.urn in stack.depends_on
     rendered = json.dumps([r.as_json() for r in dev.resources])
     assert PASSWORD not in rendered
+
+
+def test_grafana_mounts_the_secret_store_volume(dev: RenderResult) -> None:
+    grafana = _release(dev, "stack").inputs["values"]["grafana"]
+    (mount,) = grafana["extraSecretMounts"]
+    assert mount == {
+        "name": "observability-grafana-secrets",
+        "mountPath": "/var/run/secrets/prompt2prod",
+        "readOnly": True,
+        "secretName": grafana["admin"]["existingSecret"],
+        "defaultMode": 0o440,
+    }
+
+
+def test_key_vault_style_mount_brings_csi_volume_and_identity() -> None:
+    mount = SecretMount(
+        volume=k8s.core.v1.VolumeArgs(
+            name="kv",
+            csi=k8s.core.v1.CSIVolumeSourceArgs(
+                driver="secrets-store.csi.k8s.io", read_only=True, volume_attributes={"secretProviderClass": "grafana"}
+            ),
+        ),
+        volume_mount=k8s.core.v1.VolumeMountArgs(name="kv", mount_path="/mnt/kv", read_only=True),
+        service_account_annotations={"azure.workload.identity/client-id": "cid"},
+        pod_labels={"azure.workload.identity/use": "true"},
+    )
+    values = grafana_secret_values(mount)
+    assert values["extraSecretMounts"][0]["csi"]["volumeAttributes"] == {"secretProviderClass": "grafana"}
+    assert values["serviceAccount"] == {"annotations": {"azure.workload.identity/client-id": "cid"}}
+    assert values["podLabels"] == {"azure.workload.identity/use": "true"}
 
 
 def test_no_helm_value_is_secret(dev: RenderResult) -> None:
