@@ -114,4 +114,6 @@ class LokiAzureStorage(pulumi.ComponentResource):
 
     def blob_storage(self) -> LokiBlobStorage:
         """What `infra.monitoring_values.loki_values` needs to point Loki at this account."""
-        return LokiBlobStorage(account_name=self.account_name, container=self.container_name, client_id=self.client_id)
+        return LokiBlobStorage(
+            account_name=self.account_name, container=self.container_name, client_id=self.client_id, depends_on=(self,)
+        )

@@ -51,6 +51,8 @@ class LokiBlobStorage:
     container: pulumi.Input[str]
     client_id: pulumi.Input[str]
     """Client id of the user-assigned identity federated with Loki's ServiceAccount."""
+    depends_on: tuple[pulumi.Resource, ...] = ()
+    """What Loki must wait for (the role assignment that lets the identity write blobs)."""
 
 
 def resources(settings: Resources) -> dict[str, Any]:

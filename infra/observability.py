@@ -135,7 +135,7 @@ class Observability(pulumi.ComponentResource):
             topology.LOKI_SERVICE,
             args.namespace,
             monitoring_values.loki_values(config, storage_class=args.storage_class, blob=args.loki_blob),
-            depends_on=[self.stack],
+            depends_on=[self.stack, *(args.loki_blob.depends_on if args.loki_blob else ())],
         )
         self.alloy = self._release(
             f"{name}-alloy",

@@ -59,6 +59,7 @@ def test_prod_loki_writes_to_the_programs_blob_container(prod: RenderResult) -> 
         "azure.workload.identity/client-id": "client-id-loki-logs-identity"
     }
     assert prod.outputs["lokiStorage"] == "azureBlob"
+    assert prod.named("loki-logs-blob-contributor").urn in prod.named("observability-loki").depends_on
 
 
 def test_prod_dashboard_urls_are_https(prod: RenderResult) -> None:
