@@ -1,1 +1,1 @@
-"""The generator service: a FastAPI app that turns a prompt into a ready-to-ship project."""
+"""Prompt2Prod generator service: turns a prompt into a ready-to-ship project (DESIGN 4.3)."""

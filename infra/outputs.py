@@ -42,6 +42,15 @@ class StackOutputs(BaseModel):
     """The LLM API: Ollama by default or with `x-llm-mode: local`, the cloud provider via the generator with
     `x-llm-mode: cloud`."""
     grafana_url: str
+    dashboard_urls: dict[str, str]
+    """Grafana dashboard name (generator, ollama, gateway, overview) -> URL."""
+    prometheus_retention: str
+    """How long Prometheus keeps samples (e.g. `15d`)."""
+    prometheus_retention_size: str
+    """Size at which Prometheus drops its oldest blocks (e.g. `8GB`)."""
+    loki_retention: str
+    """How long Loki keeps logs (e.g. `168h`)."""
+    loki_storage: Literal["filesystem", "azureBlob"]
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

@@ -26,8 +26,6 @@ GENERATOR_CANARY_SERVICE: Final = "generator-canary"
 GATEWAY_NAME: Final = "public"
 GATEWAY_CLASS: Final = "kgateway"
 """The GatewayClass the kgateway chart installs."""
-GRAFANA_SERVICE: Final = "kube-prometheus-stack-grafana"
-GRAFANA_PORT: Final = 80
 GRAFANA_CONTAINER_PORT: Final = 3000
 LLM_MODE_HEADER: Final = "x-llm-mode"
 """Request header that picks the LLM backend: `local` (default) or `cloud`."""
@@ -44,6 +42,20 @@ GPU_TAINT_EFFECT: Final = "NoSchedule"
 MONITORING_SELECTOR_LABEL: Final = {"prompt2prod.io/monitor": "true"}
 # Labels prometheus-operator puts on every Prometheus server pod it runs: NetworkPolicies admit scrapes from these.
 PROMETHEUS_POD_SELECTOR: Final = {"app.kubernetes.io/name": "prometheus"}
+
+# The generator's Service exposes /metrics on its named `http` port; the ServiceMonitor selects it by these.
+GENERATOR_PORT_NAME: Final = "http"
+GENERATOR_METRICS_PATH: Final = "/metrics"
+GENERATOR_APP: Final = "generator"
+"""`app.kubernetes.io/name` of the generator's Service and pods."""
+
+# Observability endpoints (fixed Helm fullnames, so that the gateway can route to Grafana by name).
+GRAFANA_SERVICE: Final = "grafana"
+GRAFANA_PORT: Final = 80
+PROMETHEUS_SERVICE: Final = "prometheus-stack-prometheus"
+PROMETHEUS_PORT: Final = 9090
+LOKI_SERVICE: Final = "loki"
+LOKI_PORT: Final = 3100
 
 
 def labels(app: str, component: str) -> dict[str, str]:

@@ -1,10 +1,15 @@
-"""The platform on top of any cluster: everything that is the same in dev and prod, wired in order."""
+"""The platform on top of any cluster: everything that is the same in dev and prod, wired in order.
+
+Order: the one Kubernetes provider -> namespaces -> observability (installs the prometheus-operator CRDs that
+the monitors need) -> Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pulumi
+import pulumi_random as random
 
 from infra import topology
 from infra.cluster import ClusterHandle, kubernetes_provider
@@ -14,7 +19,9 @@ from infra.config.secret_store import SecretStoreConfig
 from infra.gateway import Gateway, GatewayArgs
 from infra.generator import Generator, GeneratorArgs
 from infra.kgateway import Kgateway, KgatewayArgs
+from infra.monitoring_values import LokiBlobStorage
 from infra.namespaces import Namespaces, NamespacesArgs
+from infra.observability import Observability, ObservabilityArgs
 from infra.ollama import Ollama, OllamaArgs
 from infra.outputs import SCHEMA_VERSION
 from infra.secret_store import KubernetesSecretStore, SecretStore
@@ -44,16 +51,41 @@ def build_platform(
     *,
     registry_server: pulumi.Input[str] | None = None,
     secret_store: SecretStore | None = None,
+    loki_blob: LokiBlobStorage | None = None,
 ) -> dict[str, Any]:
     """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`).
 
     `registry_server`: the login server images are pulled from (prod: ACR's); default from the registry config.
     `secret_store`: where workload secrets come from (prod: Key Vault); default from the secret store config.
+    `loki_blob`: prod's Azure Blob storage for Loki; None keeps Loki's chunks on its volume.
     """
     platform = config.platform
     provider = kubernetes_provider(cluster)
     in_cluster = pulumi.ResourceOptions(providers=[provider])
     namespaces = Namespaces("platform", NamespacesArgs(), opts=in_cluster)
+    store = secret_store if secret_store is not None else default_secret_store(platform.secret_store)
+
+    gateway_settings = platform.gateway
+    scheme = "http" if gateway_settings.tls == "none" else "https"
+    grafana_url = f"{scheme}://{gateway_settings.grafana_hostname}"
+    observability = Observability(
+        "observability",
+        ObservabilityArgs(
+            config=platform.observability,
+            storage_class=cluster.storage_class,
+            secret_store=store,
+            grafana_admin_password=grafana_admin_password(config),
+            grafana_url=grafana_url,
+            links={
+                "Grafana": grafana_url,
+                "Generator API": f"{scheme}://{gateway_settings.generator_hostname}",
+                "LLM API": f"{scheme}://{gateway_settings.llm_hostname}",
+            },
+            loki_blob=loki_blob,
+            depends_on=list(namespaces.by_name.values()),
+        ),
+        opts=in_cluster,
+    )
     ollama = Ollama(
         "ollama",
         OllamaArgs(
@@ -71,16 +103,17 @@ def build_platform(
             registry_server=(
                 registry_server if registry_server is not None else default_registry_server(platform.registry)
             ),
-            secret_store=secret_store if secret_store is not None else default_secret_store(platform.secret_store),
+            secret_store=store,
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
-            canary_image_tag=platform.gateway.canary.image_tag if platform.gateway.canary.enabled else None,
+            canary_image_tag=gateway_settings.canary.image_tag if gateway_settings.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
             # The generator is only ready once its model is on Ollama's volume.
             backend_ready=[ollama],
+            # Its ServiceMonitor needs the prometheus-operator CRDs that kube-prometheus-stack installs.
+            crds_ready=[observability.stack],
         ),
         opts=in_cluster,
     )
-    gateway_settings = config.platform.gateway
     kgateway = Kgateway(
         "kgateway",
         KgatewayArgs(
@@ -102,6 +135,7 @@ def build_platform(
         ),
         opts=in_cluster,
     )
+    observability_config = platform.observability
     return {
         "schemaVersion": SCHEMA_VERSION,
         "environment": platform.environment,
@@ -116,4 +150,16 @@ def build_platform(
         "generatorUrl": gateway.generator_url,
         "llmUrl": gateway.llm_url,
         "grafanaUrl": gateway.grafana_url,
+        "dashboardUrls": observability.dashboard_urls,
+        "prometheusRetention": observability_config.prometheus.retention,
+        "prometheusRetentionSize": observability_config.prometheus.retention_size,
+        "lokiRetention": observability_config.loki.retention,
+        "lokiStorage": "azureBlob" if loki_blob else "filesystem",
     }
+
+
+def grafana_admin_password(config: StackConfig) -> pulumi.Output[str]:
+    """The `grafanaAdminPassword` config secret if set, else a generated one (kept in the Pulumi state, secret)."""
+    if config.has_secret("grafanaAdminPassword"):
+        return secret("grafanaAdminPassword")
+    return random.RandomPassword("grafana-admin-password", length=32, special=False).result

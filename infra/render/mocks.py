@@ -79,6 +79,23 @@ def _self_signed_cert(args: MockResourceArgs) -> dict[str, Any]:
     return {"certPem": f"-----BEGIN CERTIFICATE-----\nmock-{args.name}\n-----END CERTIFICATE-----\n"}
 
 
+MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+
+def _azure_named(key: str) -> ComputedOutputs:
+    """Azure resources whose `name` output is their explicit name input (or the Pulumi name when autonamed)."""
+    return lambda args: {"name": args.inputs.get(key) or args.name}
+
+
+def _user_assigned_identity(args: MockResourceArgs) -> dict[str, Any]:
+    return {
+        "name": args.name,
+        "clientId": f"client-id-{args.name}",
+        "principalId": f"principal-id-{args.name}",
+        "tenantId": MOCK_SUBSCRIPTION,
+    }
+
+
 # Computed outputs by type token prefix; components add the ones their code reads back.
 COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "command:local:Command": _command,
@@ -88,9 +105,19 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "kubernetes:gateway.networking.k8s.io/v1:Gateway": _gateway,
     "tls:index/privateKey:PrivateKey": _tls_private_key,
     "tls:index/selfSignedCert:SelfSignedCert": _self_signed_cert,
+    "azure-native:storage:StorageAccount": _azure_named("accountName"),
+    "azure-native:storage:BlobContainer": _azure_named("containerName"),
+    "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
 }
 # Results of provider functions (invokes) by token.
-CALL_RESULTS: dict[str, MockCall] = {}
+CALL_RESULTS: dict[str, MockCall] = {
+    "azure-native:authorization:getClientConfig": lambda _args: {
+        "clientId": "mock-client",
+        "objectId": "mock-object",
+        "subscriptionId": MOCK_SUBSCRIPTION,
+        "tenantId": MOCK_SUBSCRIPTION,
+    },
+}
 
 
 class PlatformMocks(pulumi.runtime.Mocks):
@@ -105,7 +132,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         handler = CALL_RESULTS.get(args.token)
-        return (handler(args) if handler else {}), None
+        # An empty failure list, not None: the SDK's mock monitor iterates over it.
+        return (handler(args) if handler else {}), []
 
 
 @dataclass

@@ -1,0 +1,42 @@
+"""The ASGI app: `uvicorn app.main:app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.errors import install_error_handlers
+from app.generation import GenerationService
+from app.logs import configure_logging
+from app.metrics import Metrics
+from app.middleware import ObservabilityMiddleware
+from app.routers import generate, health, metrics, models
+from app.settings import Settings, get_settings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Settings are read here, not at import: tests override get_settings through dependency_overrides.
+    settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    configure_logging(settings.log_level)
+    service = GenerationService(settings, app.state.metrics)
+    app.state.generation = service
+    app.state.body_limit = settings.max_request_bytes
+    try:
+        yield
+    finally:
+        # Uvicorn runs this after in-flight requests have finished (graceful shutdown on SIGTERM).
+        await service.close()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Prompt2Prod generator", version="0.1.0", lifespan=lifespan)
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    for router in (health.router, models.router, generate.router, metrics.router):
+        app.include_router(router)
+    return app
+
+
+app = create_app()

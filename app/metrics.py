@@ -1,0 +1,72 @@
+"""Prometheus metrics of the service. Dashboards and alerts are built on these exact names (DESIGN 4.3)."""
+
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+HTTP_REQUESTS_TOTAL: Final = "generator_http_requests_total"
+HTTP_REQUEST_DURATION_SECONDS: Final = "generator_http_request_duration_seconds"
+LLM_REQUEST_DURATION_SECONDS: Final = "generator_llm_request_duration_seconds"
+LLM_TOKENS_TOTAL: Final = "generator_llm_tokens_total"
+LLM_ERRORS_TOTAL: Final = "generator_llm_errors_total"
+INFLIGHT_GENERATIONS: Final = "generator_inflight_generations"
+
+#: Metric name -> its label names, as scraped (counters gain the `_total` suffix in the exposition).
+METRICS: Final[dict[str, tuple[str, ...]]] = {
+    HTTP_REQUESTS_TOTAL: ("route", "method", "status"),
+    HTTP_REQUEST_DURATION_SECONDS: ("route",),
+    LLM_REQUEST_DURATION_SECONDS: ("mode", "model"),
+    LLM_TOKENS_TOTAL: ("mode", "model", "direction"),
+    LLM_ERRORS_TOTAL: ("mode", "reason"),
+    INFLIGHT_GENERATIONS: (),
+}
+
+#: Values of the `reason` label of generator_llm_errors_total.
+LLM_ERROR_REASONS: Final = ("unreachable", "timeout", "backend_status", "invalid_output", "not_configured")
+
+_LLM_BUCKETS: Final = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
+
+
+class Metrics:
+    """The service's collectors, in a registry of their own so that several apps can live in one process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        # prometheus_client appends `_total` to counters itself, so the Counter gets the bare name.
+        self.http_requests = Counter(
+            HTTP_REQUESTS_TOTAL.removesuffix("_total"),
+            "HTTP requests by route template, method and status code.",
+            METRICS[HTTP_REQUESTS_TOTAL],
+            registry=self.registry,
+        )
+        self.http_duration = Histogram(
+            HTTP_REQUEST_DURATION_SECONDS,
+            "HTTP request duration by route template.",
+            METRICS[HTTP_REQUEST_DURATION_SECONDS],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0),
+        )
+        self.llm_duration = Histogram(
+            LLM_REQUEST_DURATION_SECONDS,
+            "Duration of one call to the LLM backend.",
+            METRICS[LLM_REQUEST_DURATION_SECONDS],
+            registry=self.registry,
+            buckets=_LLM_BUCKETS,
+        )
+        self.llm_tokens = Counter(
+            LLM_TOKENS_TOTAL.removesuffix("_total"),
+            "Tokens reported by the LLM backend; direction is input or output.",
+            METRICS[LLM_TOKENS_TOTAL],
+            registry=self.registry,
+        )
+        self.llm_errors = Counter(
+            LLM_ERRORS_TOTAL.removesuffix("_total"),
+            "Failed LLM calls by reason.",
+            METRICS[LLM_ERRORS_TOTAL],
+            registry=self.registry,
+        )
+        self.inflight = Gauge(
+            INFLIGHT_GENERATIONS,
+            "Generations currently running.",
+            registry=self.registry,
+        )

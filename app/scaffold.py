@@ -1,0 +1,204 @@
+"""Deterministic deployment scaffolding, added by detected language where the model did not write it.
+
+Python and Node projects get a non-root Dockerfile, a CI workflow (lint, test, build), a README and a test
+skeleton; any other project gets a README. A file the model wrote is never replaced.
+"""
+
+from collections.abc import Callable
+from typing import Literal
+
+from app.project import ProjectFile
+
+Language = Literal["python", "node", "unknown"]
+
+_PY_MARKERS = frozenset({"pyproject.toml", "requirements.txt", "setup.py", "setup.cfg"})
+_NODE_MARKERS = frozenset({"package.json"})
+
+
+def detect_language(paths: set[str]) -> Language:
+    names = {path.rsplit("/", 1)[-1] for path in paths}
+    python = sum(path.endswith(".py") for path in paths) + 10 * len(names & _PY_MARKERS)
+    node = sum(path.endswith((".js", ".mjs", ".cjs", ".ts")) for path in paths) + 10 * len(
+        names & _NODE_MARKERS
+    )
+    if python == node == 0:
+        return "unknown"
+    return "python" if python >= node else "node"
+
+
+def _python_entry(paths: set[str]) -> list[str]:
+    for candidate in ("main.py", "app.py", "src/main.py", "app/main.py"):
+        if candidate in paths:
+            return ["python", candidate]
+    first = sorted(path for path in paths if path.endswith(".py") and not path.startswith("tests/"))
+    return ["python", first[0]] if first else ["python", "-c", "print('no entry point')"]
+
+
+def _python_dockerfile(paths: set[str]) -> str:
+    if "requirements.txt" in paths:
+        install = "COPY requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt\n"
+    elif "pyproject.toml" in paths:
+        install = "COPY pyproject.toml ./\nCOPY . .\nRUN pip install --no-cache-dir .\n"
+    else:
+        install = ""
+    cmd = ", ".join(f'"{part}"' for part in _python_entry(paths))
+    return (
+        "FROM python:3.11-slim\n"
+        "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1\n"
+        "WORKDIR /app\n"
+        "RUN useradd --create-home --uid 10001 app\n"
+        f"{install}"
+        "COPY . .\n"
+        "USER 10001\n"
+        f"CMD [{cmd}]\n"
+    )
+
+
+def _node_dockerfile(paths: set[str]) -> str:
+    install = "npm ci --omit=dev" if "package-lock.json" in paths else "npm install --omit=dev"
+    return (
+        "FROM node:22-slim\n"
+        "ENV NODE_ENV=production\n"
+        "WORKDIR /app\n"
+        "COPY package*.json ./\n"
+        f"RUN {install}\n"
+        "COPY . .\n"
+        "USER node\n"
+        'CMD ["npm", "start"]\n'
+    )
+
+
+_PYTHON_CI = """name: ci
+on:
+  push:
+  pull_request:
+permissions:
+  contents: read
+jobs:
+  lint-test-build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Install
+        run: |
+          python -m pip install ruff pytest
+          if [ -f requirements.txt ]; then pip install -r requirements.txt; fi
+          if [ -f pyproject.toml ]; then pip install .; fi
+      - name: Lint
+        run: ruff check .
+      - name: Test
+        run: pytest
+      - name: Build image
+        run: docker build -t app:ci .
+"""
+
+_NODE_CI = """name: ci
+on:
+  push:
+  pull_request:
+permissions:
+  contents: read
+jobs:
+  lint-test-build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "22"
+      - name: Install
+        run: if [ -f package-lock.json ]; then npm ci; else npm install; fi
+      - name: Lint
+        run: npm run lint --if-present
+      - name: Test
+        run: npm test
+      - name: Build image
+        run: docker build -t app:ci .
+"""
+
+_PYTHON_TEST = '''"""Smoke test added by Prompt2Prod: every Python file in the project compiles."""
+
+import compileall
+import pathlib
+
+
+def test_every_python_file_compiles() -> None:
+    root = pathlib.Path(__file__).resolve().parent.parent
+    assert compileall.compile_dir(root, quiet=1, force=True, legacy=False)
+'''
+
+_NODE_TEST = """// Smoke test added by Prompt2Prod: the package manifest is valid and names an entry point.
+const test = require("node:test");
+const assert = require("node:assert");
+const fs = require("node:fs");
+const path = require("node:path");
+
+test("package.json is valid and has a start script or main", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"));
+  assert.ok(pkg.main || (pkg.scripts && pkg.scripts.start));
+});
+"""
+
+
+def _node_package(paths: set[str]) -> str:
+    entry = next((p for p in ("index.js", "server.js", "app.js", "src/index.js") if p in paths), "index.js")
+    return (
+        '{\n  "name": "generated-project",\n  "version": "0.1.0",\n  "private": true,\n'
+        f'  "main": "{entry}",\n'
+        f'  "scripts": {{\n    "start": "node {entry}",\n    "test": "node --test"\n  }}\n}}\n'
+    )
+
+
+def _readme(summary: str, language: Language) -> str:
+    run = {
+        "python": "pip install -r requirements.txt  # or: pip install .\npytest",
+        "node": "npm install\nnpm test\nnpm start",
+        "unknown": "See the source files.",
+    }[language]
+    return (
+        "# Generated project\n\n"
+        f"{summary or 'Generated by Prompt2Prod.'}\n\n"
+        "## Run\n\n```bash\n"
+        f"{run}\n```\n\n"
+        "## Container\n\n```bash\ndocker build -t app .\ndocker run --rm app\n```\n"
+    )
+
+
+def _has_tests(paths: set[str], language: Language) -> bool:
+    if language == "python":
+        return any(p.startswith("tests/") or p.rsplit("/", 1)[-1].startswith("test_") for p in paths)
+    return any(p.startswith(("test/", "tests/", "__tests__/")) or ".test." in p for p in paths)
+
+
+def scaffold(files: list[ProjectFile], summary: str) -> tuple[list[ProjectFile], Language, list[str]]:
+    """The project with the missing scaffolding appended, its language and the paths that were added."""
+    paths = {item.path for item in files}
+    lowered = {path.casefold() for path in paths}
+    language = detect_language(paths)
+    wanted: list[tuple[str, Callable[[], str]]] = [("README.md", lambda: _readme(summary, language))]
+    if language == "python":
+        wanted += [
+            ("Dockerfile", lambda: _python_dockerfile(paths)),
+            (".github/workflows/ci.yml", lambda: _PYTHON_CI),
+        ]
+        if not _has_tests(paths, language):
+            wanted.append(("tests/test_smoke.py", lambda: _PYTHON_TEST))
+    elif language == "node":
+        wanted += [
+            ("Dockerfile", lambda: _node_dockerfile(paths)),
+            (".github/workflows/ci.yml", lambda: _NODE_CI),
+            ("package.json", lambda: _node_package(paths)),
+        ]
+        if not _has_tests(paths, language):
+            wanted.append(("test/smoke.test.js", lambda: _NODE_TEST))
+    if any(path.startswith(".github/workflows/") for path in lowered):
+        lowered.add(".github/workflows/ci.yml")  # the model wrote its own workflow
+    added = [ProjectFile(path, render()) for path, render in wanted if path.casefold() not in lowered]
+    return files + added, language, [item.path for item in added]
