@@ -23,5 +23,9 @@ def build_platform(config: StackConfig, cluster: ClusterHandle) -> dict[str, Any
         "clusterName": cluster.name,
         "clusterKind": cluster.kind,
         "kubeconfig": cluster.kubeconfig,
+        "kubernetesVersion": cluster.kubernetes_version,
+        "resourceGroupName": cluster.resource_group_name,
+        "location": cluster.location,
+        "oidcIssuerUrl": cluster.oidc_issuer_url,
         "namespaces": sorted(namespaces.by_name),
     }

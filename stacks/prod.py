@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-
+from infra.aks import AksCluster, AksClusterArgs
 from infra.config import StackConfig
+from stacks.platform import build_platform
+
+
+def build_cluster(config: StackConfig) -> AksCluster:
+    platform = config.platform
+    return AksCluster(
+        platform.cluster.name,
+        AksClusterArgs(
+            settings=platform.cluster.aks,
+            secrets_rotation_poll_interval=platform.secret_store.key_vault.rotation_poll_interval,
+        ),
+    )
 
 
 def build(config: StackConfig) -> dict[str, Any]:
-    raise pulumi.RunError("prod: the AKS cluster layer is not wired yet")
+    aks = build_cluster(config)
+    # ACR and Key Vault build on `aks` (kubelet_identity_object_id, node_subnet_id, oidc_issuer_url, ...).
+    return build_platform(config, aks.handle())
