@@ -274,11 +274,15 @@ class AksCluster(pulumi.ComponentResource):
                 snapshot_controller=containerservice.ManagedClusterStorageProfileSnapshotControllerArgs(enabled=True),
             ),
             tags=tags,
-            opts=child,
+            # The autoscaler owns the node count once the pool exists.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles[0].count"]),
         )
-        pools = [self._agent_pool(f"{name}-user", "user", settings.user_pool, settings, group, cluster, subnet)]
+        pools = [self._agent_pool(f"{name}-user", "user", settings.user_pool, settings, group, cluster, subnet, [])]
         if settings.gpu_pool is not None:
-            pools.append(self._agent_pool(f"{name}-gpu", "gpu", settings.gpu_pool, settings, group, cluster, subnet))
+            # One node pool operation at a time: AKS refuses a second while the first is in progress.
+            pools.append(
+                self._agent_pool(f"{name}-gpu", "gpu", settings.gpu_pool, settings, group, cluster, subnet, pools)
+            )
         for config_name in ("aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"):
             containerservice.MaintenanceConfiguration(
                 f"{name}-{config_name}",
@@ -344,6 +348,7 @@ class AksCluster(pulumi.ComponentResource):
         group: resources.ResourceGroup,
         cluster: containerservice.ManagedCluster,
         subnet: network.Subnet,
+        after: list[containerservice.AgentPool],
     ) -> containerservice.AgentPool:
         gpu = isinstance(pool, GpuPool)
         # GPU sizes are scarce per zone: the GPU pool is not pinned to zones.
@@ -358,7 +363,8 @@ class AksCluster(pulumi.ComponentResource):
             node_taints=[topology.GPU_TAINT] if gpu else None,
             upgrade_settings=containerservice.AgentPoolUpgradeSettingsArgs(max_surge=MAX_SURGE),
             **_pool_common(pool, subnet.id, settings.kubernetes_version, zones),
-            opts=pulumi.ResourceOptions(parent=self),
+            # The autoscaler owns the node count once the pool exists.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after, ignore_changes=["count"]),
         )
 
     def handle(self) -> ClusterHandle:

@@ -32,6 +32,8 @@ REGISTRIES_MARKER = "# managed by prompt2prod"
 _AS_ROOT = 'if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi'
 # Traefik is disabled: the platform's gateway is kgateway (Gateway API).
 _SERVER_FLAGS = "server --write-kubeconfig-mode=0600 --disable=traefik"
+# `k3s --version` prints `k3s version v1.33.5+k3s1 (<commit>)`; empty when K3s is not installed.
+_INSTALLED_VERSION = 'have="$(k3s --version 2>/dev/null | head -n1 | cut -d" " -f3 || true)"'
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +86,7 @@ def install_script(
             "set -eu",
             _AS_ROOT,
             f"want={shlex.quote(version)}",
-            'have="$(k3s --version 2>/dev/null | head -n1 | cut -d" " -f3 || true)"',
+            _INSTALLED_VERSION,
             "restart=0",
             # registries.yaml is read at start-up: written first, so a fresh install starts with it.
             *registries_step(registries_yaml, config_dir),
@@ -92,8 +94,15 @@ def install_script(
             '  if [ "$restart" -eq 1 ]; then $SUDO systemctl restart k3s; echo "k3s $want restarted"; '
             'else echo "k3s $want already installed"; fi',
             "else",
-            f'  curl -sfL {installer_url(version)} | $SUDO env INSTALL_K3S_VERSION="$want" '
-            f"INSTALL_K3S_EXEC={shlex.quote(exec_flags)} sh -",
+            # Downloaded first (not piped into sh): a failed download fails the step instead of running nothing.
+            '  installer="$(mktemp)"',
+            f'  curl -sfL -o "$installer" {installer_url(version)}',
+            f'  $SUDO env INSTALL_K3S_VERSION="$want" INSTALL_K3S_EXEC={shlex.quote(exec_flags)} sh "$installer"',
+            '  rm -f "$installer"',
+            f"  {_INSTALLED_VERSION.replace('have=', 'now=')}",
+            '  if [ "$now" != "$want" ]; then',
+            '    echo "k3s is ${now:-missing} after the install, not $want" >&2; exit 1',
+            "  fi",
             "fi",
             "$SUDO k3s kubectl wait --for=condition=Ready node --all --timeout=300s",
         ]

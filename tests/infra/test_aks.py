@@ -254,6 +254,17 @@ def test_gpu_pool_is_tainted_labelled_and_scales_to_zero(render_stack: RenderSta
     assert (gpu["vmSize"], gpu["minCount"], gpu["maxCount"]) == ("Standard_NC4as_T4_v3", 0, 1)
 
 
+def test_autoscaler_owns_node_counts(render_stack: RenderStack) -> None:
+    result = render_stack("prod", {"cluster": {"aks": {"gpuPool": {}}}, "ollama": {"gpu": {"enabled": True}}})
+    assert result.named("prompt2prod-aks").options["ignoreChanges"] == ["agentPoolProfiles[0].count"]
+    assert all(pool.options["ignoreChanges"] == ["count"] for pool in result.of_type(AGENT_POOL))
+
+
+def test_node_pools_are_created_one_at_a_time(render_stack: RenderStack) -> None:
+    result = render_stack("prod", {"cluster": {"aks": {"gpuPool": {}}}, "ollama": {"gpu": {"enabled": True}}})
+    assert result.named("prompt2prod-user").urn in result.named("prompt2prod-gpu").depends_on
+
+
 def test_workload_identity_and_oidc_issuer_are_enabled(prod: RenderResult) -> None:
     inputs = cluster_inputs(prod)
     assert inputs["oidcIssuerProfile"] == {"enabled": True}

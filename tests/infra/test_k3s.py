@@ -38,11 +38,14 @@ fi
 echo "k3s $*" >> "$STATE/log"
 """,
     # The "installer" records how it was called and installs the requested version.
+    # The "installer" (`curl -sfL -o FILE URL`) records how it was run and installs the requested version,
+    # unless $STATE/offline exists (download fails) or $STATE/broken exists (installs nothing).
     "curl": """#!/bin/sh
 echo "curl $*" >> "$STATE/log"
-cat <<'SCRIPT'
+[ -f "$STATE/offline" ] && exit 22
+cat > "$3" <<'SCRIPT'
 echo "install $INSTALL_K3S_VERSION $INSTALL_K3S_EXEC" >> "$STATE/log"
-echo "$INSTALL_K3S_VERSION" > "$STATE/version"
+[ -f "$STATE/broken" ] || echo "$INSTALL_K3S_VERSION" > "$STATE/version"
 SCRIPT
 """,
     "systemctl": '#!/bin/sh\necho "systemctl $*" >> "$STATE/log"\n',
@@ -62,7 +65,7 @@ class FakeHost:
             path.write_text(text)
             path.chmod(0o755)
 
-    def run(self, version: str, registries_yaml: str | None = None) -> list[str]:
+    def run(self, version: str, registries_yaml: str | None = None, *, succeeds: bool = True) -> list[str]:
         """Run the install script; return the log lines it produced."""
         log = self.state / "log"
         log.unlink(missing_ok=True)
@@ -71,7 +74,7 @@ class FakeHost:
         completed = subprocess.run(
             ["/bin/sh", "-c", script], env=env, capture_output=True, text=True, check=False, timeout=60
         )
-        assert completed.returncode == 0, completed.stderr
+        assert (completed.returncode == 0) is succeeds, completed.stderr
         return log.read_text().splitlines() if log.exists() else []
 
     @property
@@ -86,7 +89,8 @@ def host(tmp_path: Path) -> FakeHost:
 
 def test_first_run_installs_the_pinned_release_with_traefik_disabled(host: FakeHost) -> None:
     log = host.run(VERSION)
-    assert log[0] == f"curl -sfL {installer_url(VERSION)}"
+    assert log[0].startswith("curl -sfL -o ")
+    assert log[0].endswith(f" {installer_url(VERSION)}")
     assert log[1].startswith(f"install {VERSION} server ")
     assert "--disable=traefik" in log[1]
     assert "--tls-san=k3s.example.internal" in log[1]
@@ -103,8 +107,21 @@ def test_second_run_with_the_same_version_does_not_reinstall(host: FakeHost) -> 
 def test_version_change_reruns_the_installer_of_the_new_release(host: FakeHost) -> None:
     host.run(VERSION)
     log = host.run("v1.34.1+k3s1")
-    assert f"curl -sfL {installer_url('v1.34.1+k3s1')}" in log
+    assert any(line.endswith(installer_url("v1.34.1+k3s1")) for line in log if line.startswith("curl"))
     assert any(line.startswith("install v1.34.1+k3s1 ") for line in log)
+
+
+def test_failed_download_fails_the_step(host: FakeHost) -> None:
+    host.run(VERSION)
+    (host.state / "offline").touch()
+    log = host.run("v1.34.1+k3s1", succeeds=False)
+    assert not [line for line in log if line.startswith(("install", "k3s kubectl"))]
+
+
+def test_installer_that_leaves_the_old_version_fails_the_step(host: FakeHost) -> None:
+    host.run(VERSION)
+    (host.state / "broken").touch()
+    host.run("v1.34.1+k3s1", succeeds=False)
 
 
 def test_installer_is_the_pinned_release_script() -> None:
