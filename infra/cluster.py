@@ -28,6 +28,12 @@ class ClusterHandle:
     """The resource whose completion means the API server is ready."""
     kubernetes_version: str
     has_gpu_nodes: bool = False
+    resource_group_name: pulumi.Output[str] | None = None
+    """Azure only: the cluster's resource group."""
+    location: str | None = None
+    """Azure only: the region."""
+    oidc_issuer_url: pulumi.Output[str] | None = None
+    """Azure only: the OIDC issuer that workload identity federated credentials trust."""
 
 
 def kubernetes_provider(cluster: ClusterHandle) -> k8s.Provider:

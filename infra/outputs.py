@@ -26,7 +26,15 @@ class StackOutputs(BaseModel):
     cluster_name: str
     cluster_kind: Literal["k3s", "existing", "aks"]
     kubeconfig: Literal["[secret]"] | str
-    """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig`."""
+    """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig` (AKS: a kubelogin exec kubeconfig)."""
+    kubernetes_version: str
+    """The cluster's Kubernetes version (AKS: the pinned minor version, e.g. `1.33`)."""
+    resource_group_name: str | None
+    """prod: the Azure resource group of the cluster; null in dev."""
+    location: str | None
+    """prod: the Azure region; null in dev."""
+    oidc_issuer_url: str | None
+    """prod: the AKS OIDC issuer URL (workload identity); null in dev."""
     namespaces: list[str]
     ollama_url: str
     """In-cluster base URL of the Ollama API (`http://ollama.llm.svc.cluster.local:11434`)."""

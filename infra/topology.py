@@ -71,3 +71,8 @@ def labels(app: str, component: str) -> dict[str, str]:
 def service_url(service: str, namespace: str, port: int) -> str:
     """In-cluster URL of a Service."""
     return f"http://{service}.{namespace}.svc.cluster.local:{port}"
+
+
+# Node pools (AKS): workloads select a pool by this label; GPU nodes carry a taint that only GPU pods tolerate.
+NODE_POOL_LABEL: Final = "prompt2prod.io/pool"
+GPU_TAINT: Final = f"{GPU_TAINT_KEY}={GPU_TAINT_VALUE}:{GPU_TAINT_EFFECT}"

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.cluster import ClusterHandle
 from infra.config import StackConfig
-from infra.k3s import K3sCluster, K3sClusterArgs, k3s_handle
+from infra.existing_cluster import ExistingCluster, ExistingClusterArgs
+from infra.k3s import K3sCluster, K3sClusterArgs
 from stacks.config import secret
 from stacks.platform import build_platform
 
 
-def build(config: StackConfig) -> dict[str, Any]:
+def build_cluster(config: StackConfig) -> ClusterHandle:
     settings = config.platform.cluster
+    if settings.kind == "existing":
+        existing = settings.existing
+        return ExistingCluster(
+            settings.name,
+            ExistingClusterArgs(
+                kubeconfig=secret("kubeconfig"),
+                context=existing.context,
+                kubernetes_version=existing.kubernetes_version,
+                storage_class=existing.storage_class,
+            ),
+        ).handle()
     k3s = settings.k3s
-    cluster = K3sCluster(
+    return K3sCluster(
         settings.name,
         K3sClusterArgs(
             host=k3s.host,
@@ -22,5 +35,8 @@ def build(config: StackConfig) -> dict[str, Any]:
             ssh_port=k3s.ssh_port,
             ssh_private_key=None if k3s.is_local else secret("sshPrivateKey"),
         ),
-    )
-    return build_platform(config, k3s_handle(settings.name, cluster, k3s.version))
+    ).handle()
+
+
+def build(config: StackConfig) -> dict[str, Any]:
+    return build_platform(config, build_cluster(config))

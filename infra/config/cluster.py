@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -15,8 +15,11 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from infra.config.base import Hostname, PositiveInt, Section, environment_of
 
 _K3S_VERSION = re.compile(r"^v1\.\d+\.\d+\+k3s\d+$")
-_AKS_VERSION = re.compile(r"^1\.\d+(\.\d+)?$")
-_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+_KUBERNETES_VERSION = re.compile(r"^1\.\d+(\.\d+)?$")
+_KUBERNETES_MINOR = re.compile(r"^1\.\d+$")
+# Azure VM size names: Standard_<family><vCPUs><features>[_<accelerator>][_v<generation>], e.g. Standard_D4ds_v5.
+_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z]*\d+[A-Za-z\-0-9]*(_[A-Za-z0-9]+)*$")
+_GPU_VM_SIZE = re.compile(r"^Standard_N[A-Z]*\d")
 _AZURE_LOCATION = re.compile(r"^[a-z]+[a-z0-9]*$")
 
 
@@ -26,8 +29,18 @@ def _vm_size(value: str) -> str:
     return value
 
 
+def _kubernetes_version(value: str) -> str:
+    if not _KUBERNETES_VERSION.match(value):
+        raise ValueError(f"{value!r} is not a Kubernetes version (e.g. 1.33 or 1.33.3)")
+    return value
+
+
 VmSize = Annotated[str, AfterValidator(_vm_size)]
+KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
+# Not strict: CIDRs and addresses are written as strings in YAML. Host bits set (10.0.0.1/16) are refused.
 Cidr = Annotated[IPv4Network, Field(strict=False)]
+IpAddress = Annotated[IPv4Address, Field(strict=False)]
+Zone = Literal["1", "2", "3"]
 
 
 class K3sSettings(Section):
@@ -50,15 +63,30 @@ class K3sSettings(Section):
 
 
 class ExistingClusterSettings(Section):
-    context: str | None = None
+    context: str | None = Field(default=None, min_length=1)
     """Context to use from the kubeconfig in the `prompt2prod:kubeconfig` secret (default: its current one)."""
+    kubernetes_version: KubernetesVersion = "1.33"
+    """The Kubernetes version of the cluster you bring (reported as the `kubernetesVersion` output)."""
+    storage_class: str = Field(default="local-path", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    """The storage class persistent volumes are created with."""
 
 
 class NodePool(Section):
     vm_size: VmSize
     min_count: PositiveInt
     max_count: PositiveInt
-    zones: list[Literal["1", "2", "3"]] = ["1", "2", "3"]
+    zones: list[Zone] = ["1", "2", "3"]
+    """Availability zones; empty for regions without zones."""
+    max_pods: int = Field(default=110, ge=50, le=250)
+    os_disk_size_gb: int = Field(default=128, ge=30, le=2048)
+    """Ephemeral OS disk size: must fit the VM size's cache or temp disk (Standard_D4ds_v5: 150 GB)."""
+
+    @field_validator("zones")
+    @classmethod
+    def _distinct_zones(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"zones {value} lists a zone twice")
+        return value
 
     @model_validator(mode="after")
     def _min_below_max(self) -> NodePool:
@@ -70,33 +98,68 @@ class NodePool(Section):
 class GpuPool(Section):
     vm_size: VmSize = "Standard_NC4as_T4_v3"
     min_count: int = Field(default=0, ge=0)
+    """0 lets the autoscaler remove every GPU node while nothing asks for a GPU."""
     max_count: PositiveInt = 1
+    max_pods: int = Field(default=110, ge=50, le=250)
+    os_disk_size_gb: int = Field(default=128, ge=30, le=2048)
+
+    @field_validator("vm_size")
+    @classmethod
+    def _gpu_vm_size(cls, value: str) -> str:
+        if not _GPU_VM_SIZE.match(value):
+            raise ValueError(f"{value!r} is not a GPU (N-series) VM size (e.g. Standard_NC4as_T4_v3)")
+        return value
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> GpuPool:
+        if self.min_count > self.max_count:
+            raise ValueError(f"minCount {self.min_count} is above maxCount {self.max_count}")
+        return self
 
 
 class MaintenanceWindow(Section):
     day: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] = "Sunday"
     start_hour: int = Field(default=2, ge=0, le=23)
+    """UTC hour at which the window opens."""
     duration_hours: int = Field(default=4, ge=4, le=24)
+
+
+class LogAnalyticsSettings(Section):
+    """Container Insights (the `omsagent` add-on) into a Log Analytics workspace created by the program."""
+
+    enabled: bool = True
+    retention_days: int = Field(default=30, ge=30, le=730)
+    daily_quota_gb: float = Field(default=1.0, gt=0, strict=False)
+    """Ingestion stops for the day past this: a cost ceiling (application logs also go to Loki)."""
 
 
 class AksSettings(Section):
     location: str | None = None
     """Azure region, e.g. `westeurope`. Required for prod."""
-    kubernetes_version: str = "1.33"
+    kubernetes_version: KubernetesVersion = "1.33"
+    sku_tier: Literal["Free", "Standard", "Premium"] = "Standard"
+    """`Standard` gives the API server an uptime SLA; `Free` has none (fine for a throwaway cluster)."""
     vnet_cidr: Cidr = IPv4Network("10.42.0.0/16")
     node_subnet_cidr: Cidr = IPv4Network("10.42.0.0/20")
+    pod_cidr: Cidr = IPv4Network("10.244.0.0/16")
+    """Azure CNI overlay: pod addresses, outside the VNet."""
     service_cidr: Cidr = IPv4Network("10.43.0.0/16")
-    dns_service_ip: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+\.\d+$")] = "10.43.0.10"
+    dns_service_ip: IpAddress = IPv4Address("10.43.0.10")
     system_pool: NodePool = NodePool(vm_size="Standard_D4ds_v5", min_count=2, max_count=3)
     user_pool: NodePool = NodePool(vm_size="Standard_D8ds_v5", min_count=2, max_count=5)
     gpu_pool: GpuPool | None = None
     api_server_authorized_ip_ranges: list[Cidr] = []
     private_cluster: bool = False
-    auto_upgrade_channel: Literal["patch", "stable", "rapid", "node-image"] = "patch"
+    auto_upgrade_channel: Literal["patch", "node-image"] = "patch"
+    """`stable`/`rapid` would move the minor version away from the pinned `kubernetesVersion`: not offered."""
     node_os_upgrade_channel: Literal["NodeImage", "SecurityPatch", "Unmanaged"] = "NodeImage"
     maintenance_window: MaintenanceWindow = MaintenanceWindow()
     admin_group_object_ids: list[Annotated[UUID, Field(strict=False)]] = []
+    """Entra ID groups whose members get cluster-admin (through Azure RBAC)."""
     network_policy: Literal["azure", "calico", "cilium"] = "cilium"
+    kubelogin_mode: Literal["azurecli", "workloadidentity", "spn", "msi"] = "azurecli"
+    """How `kubelogin` gets Entra ID tokens for the exported kubeconfig and Pulumi's Kubernetes provider."""
+    log_analytics: LogAnalyticsSettings = LogAnalyticsSettings()
 
     @field_validator("location")
     @classmethod
@@ -105,13 +168,6 @@ class AksSettings(Section):
             raise ValueError("required for prod (an Azure region such as westeurope)")
         if value is not None and not _AZURE_LOCATION.match(value):
             raise ValueError(f"{value!r} is not an Azure region name (e.g. westeurope)")
-        return value
-
-    @field_validator("kubernetes_version")
-    @classmethod
-    def _pinned_kubernetes(cls, value: str) -> str:
-        if not _AKS_VERSION.match(value):
-            raise ValueError(f"{value!r} is not a Kubernetes version (e.g. 1.33 or 1.33.3)")
         return value
 
     @field_validator("api_server_authorized_ip_ranges")
@@ -126,8 +182,28 @@ class AksSettings(Section):
     def _network_layout(self) -> AksSettings:
         if not self.node_subnet_cidr.subnet_of(self.vnet_cidr):
             raise ValueError(f"nodeSubnetCidr {self.node_subnet_cidr} is not inside vnetCidr {self.vnet_cidr}")
-        if self.service_cidr.overlaps(self.vnet_cidr):
-            raise ValueError(f"serviceCidr {self.service_cidr} overlaps vnetCidr {self.vnet_cidr}")
+        for key, network in (("serviceCidr", self.service_cidr), ("podCidr", self.pod_cidr)):
+            if network.overlaps(self.vnet_cidr):
+                raise ValueError(f"{key} {network} overlaps vnetCidr {self.vnet_cidr}")
+        if self.pod_cidr.overlaps(self.service_cidr):
+            raise ValueError(f"podCidr {self.pod_cidr} overlaps serviceCidr {self.service_cidr}")
+        if self.dns_service_ip not in self.service_cidr:
+            raise ValueError(f"dnsServiceIp {self.dns_service_ip} is not inside serviceCidr {self.service_cidr}")
+        return self
+
+    @model_validator(mode="after")
+    def _version_fits_upgrade_channel(self) -> AksSettings:
+        if self.auto_upgrade_channel == "patch" and not _KUBERNETES_MINOR.match(self.kubernetes_version):
+            raise ValueError(
+                f"kubernetesVersion {self.kubernetes_version!r} pins a patch release, which the 'patch' "
+                "autoUpgradeChannel moves away from: pin the minor version (e.g. 1.33)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _private_or_authorized_ranges(self) -> AksSettings:
+        if self.private_cluster and self.api_server_authorized_ip_ranges:
+            raise ValueError("apiServerAuthorizedIpRanges cannot be combined with privateCluster (AKS refuses it)")
         return self
 
 

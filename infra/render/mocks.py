@@ -8,6 +8,7 @@ engine does: a property that was secret as an input, or listed in `additionalSec
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,69 @@ def _command(args: MockResourceArgs) -> dict[str, Any]:
     if "k3s.yaml" in create:
         return {"stdout": FAKE_KUBECONFIG.format(name=args.name, host="127.0.0.1"), "stderr": ""}
     return {"stdout": "", "stderr": ""}
+
+
+MOCK_TENANT_ID = "00000000-0000-0000-0000-00000000a1b2"
+MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000c3d4"
+MOCK_DEPLOYER_OBJECT_ID = "00000000-0000-0000-0000-00000000e5f6"
+FAKE_AKS_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: {name}
+  cluster:
+    server: https://{name}.hcp.westeurope.azmk8s.io:443
+    certificate-authority-data: bW9jay1jYQ==
+contexts:
+- name: {name}
+  context: {{cluster: {name}, user: clusterUser_{name}}}
+current-context: {name}
+users:
+- name: clusterUser_{name}
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: kubelogin
+      args: [get-token, --environment, AzurePublicCloud, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630,
+             --client-id, 80faf920-1908-4b52-b5ef-a8e7bedfc67a, --tenant-id, {tenant}, --login, devicecode]
+      interactiveMode: IfAvailable
+"""
+
+
+def _azure_resource(args: MockResourceArgs) -> dict[str, Any]:
+    # azure-native auto-names resources (`name` output) when no explicit name input is given.
+    return {"name": args.name}
+
+
+def _managed_cluster(args: MockResourceArgs) -> dict[str, Any]:
+    return {
+        "fqdn": f"{args.name}.hcp.westeurope.azmk8s.io",
+        "oidcIssuerProfile": {
+            "enabled": True,
+            "issuerURL": f"https://westeurope.oic.prod-aks.azure.com/{MOCK_TENANT_ID}/{args.name}/",
+        },
+        "identity": {"type": "SystemAssigned", "principalId": f"principal-{args.name}", "tenantId": MOCK_TENANT_ID},
+        "identityProfile": {
+            "kubeletidentity": {
+                "objectId": f"kubelet-object-{args.name}",
+                "clientId": f"kubelet-client-{args.name}",
+                "resourceId": f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/kubelet-{args.name}",
+            }
+        },
+    }
+
+
+def _client_config(args: MockCallArgs) -> dict[str, Any]:
+    return {
+        "clientId": "mock-client-id",
+        "objectId": MOCK_DEPLOYER_OBJECT_ID,
+        "subscriptionId": MOCK_SUBSCRIPTION_ID,
+        "tenantId": MOCK_TENANT_ID,
+    }
+
+
+def _aks_user_credentials(args: MockCallArgs) -> dict[str, Any]:
+    text = FAKE_AKS_KUBECONFIG.format(name=args.args.get("resourceName", "aks"), tenant=MOCK_TENANT_ID)
+    return {"kubeconfigs": [{"name": "clusterUser", "value": base64.b64encode(text.encode()).decode()}]}
 
 
 def _random(args: MockResourceArgs) -> dict[str, Any]:
@@ -102,6 +166,9 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "command:remote:Command": _command,
     "random:index/randomPassword:RandomPassword": _random,
     "random:index/randomString:RandomString": _random,
+    # Generic first: a more specific prefix below overrides what it sets.
+    "azure-native:": _azure_resource,
+    "azure-native:containerservice:ManagedCluster": _managed_cluster,
     "kubernetes:gateway.networking.k8s.io/v1:Gateway": _gateway,
     "tls:index/privateKey:PrivateKey": _tls_private_key,
     "tls:index/selfSignedCert:SelfSignedCert": _self_signed_cert,
@@ -111,12 +178,8 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
 }
 # Results of provider functions (invokes) by token.
 CALL_RESULTS: dict[str, MockCall] = {
-    "azure-native:authorization:getClientConfig": lambda _args: {
-        "clientId": "mock-client",
-        "objectId": "mock-object",
-        "subscriptionId": MOCK_SUBSCRIPTION,
-        "tenantId": MOCK_SUBSCRIPTION,
-    },
+    "azure-native:authorization:getClientConfig": _client_config,
+    "azure-native:containerservice:listManagedClusterUserCredentials": _aks_user_credentials,
 }
 
 
@@ -130,7 +193,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 outputs.update(computed(args))
         return f"{args.name}-id", outputs
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         handler = CALL_RESULTS.get(args.token)
         # An empty failure list, not None: the SDK's mock monitor iterates over it.
         return (handler(args) if handler else {}), []
@@ -217,4 +280,4 @@ class RecordingMonitor(MockMonitor):
 
 
 # Functions whose whole result is sensitive (kubeconfigs, keys).
-SECRET_INVOKES: set[str] = set()
+SECRET_INVOKES: set[str] = {"azure-native:containerservice:listManagedClusterUserCredentials"}
