@@ -28,6 +28,10 @@ class StackOutputs(BaseModel):
     kubeconfig: Literal["[secret]"] | str
     """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig`."""
     namespaces: list[str]
+    registry_login_server: str
+    """Push the generator image here: `docker push <registryLoginServer>/generator:<tag>`."""
+    key_vault_uri: str | None
+    """prod: the Key Vault holding the workloads' secrets; null in dev (Kubernetes Secrets)."""
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})
