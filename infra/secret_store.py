@@ -94,9 +94,7 @@ class KubernetesSecretStore:
             },
             type="Opaque",
             string_data={key: pulumi.Output.secret(value) for key, value in args.secrets.items()},
-            opts=pulumi.ResourceOptions.merge(
-                opts, pulumi.ResourceOptions(additional_secret_outputs=["data", "stringData"])
-            ),
+            opts=opts,
         )
         return SecretMount(
             volume=k8s.core.v1.VolumeArgs(
