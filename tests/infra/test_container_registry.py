@@ -83,7 +83,8 @@ def test_registry_name_comes_from_the_random_suffix() -> None:
     suffix = result.named("registry-suffix")
     assert suffix.inputs["byteLength"] == 3
     name = result.named("registry-registry").inputs["registryName"]
-    assert name.startswith("prompt2prod") and name.isalnum()
+    assert name.startswith("prompt2prod")
+    assert name.isalnum()
     assert result.outputs["loginServer"] == f"{name}.azurecr.io"
 
 

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from infra.key_vault import (
+    CLIENT_ID_ANNOTATION,
     SECRETS_USER_ROLE,
     KeyVault,
     KeyVaultArgs,
@@ -84,7 +85,7 @@ def render_workload(kubernetes_secret: bool = True) -> tuple[RenderResult, Secre
         mounts.append(mount)
         return {
             "vaultUri": vault.uri,
-            "clientId": pulumi.Output.from_input(mount.service_account_annotations["azure.workload.identity/client-id"]),
+            "clientId": pulumi.Output.from_input(mount.service_account_annotations[CLIENT_ID_ANNOTATION]),
         }
 
     given = stack_input("prod")
@@ -200,7 +201,8 @@ def test_secret_provider_class_waits_for_the_cluster(rendered: tuple[RenderResul
     result, _ = rendered
     spc = result.named("generator-secret-provider-class")
     assert result.named("aks-ready").urn in spc.depends_on
-    assert spc.provider is not None and "::k::" in spc.provider  # the workload's Kubernetes provider
+    assert spc.provider is not None
+    assert "::k::" in spc.provider
 
 
 def test_azure_resources_are_parented_to_the_workload(rendered: tuple[RenderResult, SecretMount]) -> None:

@@ -66,7 +66,7 @@ def test_mount_is_read_only_and_group_readable_only() -> None:
 
 
 def test_kubernetes_secret_name_is_given_only_when_asked() -> None:
-    result, mount = render_workload(kubernetes_secret=True)
+    result, _mount = render_workload(kubernetes_secret=True)
     assert result.outputs["syncedSecret"] == "generator-secrets"
     _, without = render_workload(kubernetes_secret=False)
     assert without.kubernetes_secret_name is None
