@@ -1,7 +1,9 @@
 """Turning the values the Pulumi SDK sends to the engine into plain, deterministic JSON.
 
-Secrets become `"[secret]"`, values unknown before deployment become `"[unknown]"`, resource references become
-their URN, and integral numbers (protobuf sends every number as a double) become integers again.
+Secrets become `"[secret]"` (a secret mapping keeps its keys, each value `"[secret]"`, so that a Secret's
+`stringData` still has the shape its schema demands), values unknown before deployment become `"[unknown]"`,
+resource references become their URN, and integral numbers (protobuf sends every number as a double) become
+integers again.
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return SECRET
+            return _hidden(value.get("value"))
         if sig == RESOURCE_SIG:
             return value.get("urn", UNKNOWN)
         if sig in (ASSET_SIG, ARCHIVE_SIG):
             return {k: to_plain(v) for k, v in sorted(value.items()) if k != SIG_KEY}
         if sig == OUTPUT_VALUE_SIG:
-            return SECRET if value.get("secret") else to_plain(value.get("value", UNKNOWN))
+            return _hidden(value.get("value")) if value.get("secret") else to_plain(value.get("value", UNKNOWN))
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_plain(v) for v in value]
@@ -41,6 +43,13 @@ def to_plain(value: Any) -> Any:
     if value == UNKNOWN_VALUE:
         return UNKNOWN
     return value
+
+
+def _hidden(value: Any) -> Any:
+    """A secret's stand-in: its keys survive when it is a mapping (keys name files, never hold values)."""
+    if isinstance(value, dict) and SIG_KEY not in value:
+        return {key: SECRET for key in sorted(value)}
+    return SECRET
 
 
 def contains_secret(value: Any) -> bool:

@@ -40,6 +40,6 @@ def test_pull_secret_is_a_secret_dockerconfigjson_in_the_generator_namespace() -
     secret = result.named("pull-generator")
     assert secret.inputs["type"] == "kubernetes.io/dockerconfigjson"
     assert secret.inputs["metadata"]["namespace"] == "generator"
-    assert secret.inputs["stringData"] == "[secret]"
+    assert secret.inputs["stringData"] == {".dockerconfigjson": "[secret]"}
     assert "PW-MARKER-9" not in json.dumps(result.document())
     assert result.outputs["loginServer"] == "ghcr.io"

@@ -50,7 +50,7 @@ def test_secret_is_written_in_the_workload_namespace_as_a_secret() -> None:
     result, _ = render_workload(kubernetes_secret=False)
     secret = result.named("generator-secrets")
     assert secret.inputs["metadata"]["namespace"] == "generator"
-    assert secret.inputs["stringData"] == "[secret]"
+    assert secret.inputs["stringData"] == {"cloud-llm-api-key": "[secret]"}
     assert {"data", "stringData"} <= set(secret.options["additionalSecretOutputs"])
     assert "DEV-MARKER" not in json.dumps(result.document())
 

@@ -10,6 +10,9 @@ import json
 import subprocess
 import sys
 
+import kubernetes_validate
+
+from infra.render.manifests import is_kubernetes_object, manifest
 from tests.conftest import RenderStack
 from tests.support import REPO
 
@@ -62,6 +65,13 @@ def test_external_registry_gets_a_pull_secret_and_no_in_cluster_registry(render_
     assert pull.inputs["type"] == "kubernetes.io/dockerconfigjson"
     assert result.named("platform-generator").urn in result.by_urn(pull.parent or "").depends_on
     assert "EXT-MARKER" not in json.dumps(result.document())
+
+
+def test_external_registry_manifests_match_their_schemas(render_stack: RenderStack) -> None:
+    result = render_stack("dev", EXTERNAL, secrets={"registryPassword": "pw"})
+    for resource in result.resources:
+        if is_kubernetes_object(resource):
+            kubernetes_validate.validate(manifest(resource), "1.33.0", strict=True)
 
 
 def test_external_registry_without_user_needs_no_pull_secret(render_stack: RenderStack) -> None:
