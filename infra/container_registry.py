@@ -22,8 +22,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, containerregistry
 
-# Built-in role "AcrPull": pull images, nothing else.
-ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+from infra.azure_roles import ACR_PULL, role_definition_id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,13 +48,6 @@ def registry_name(prefix: str, suffix: str) -> str:
     if not 5 <= len(name) <= 50:
         raise ValueError(f"registry name {name!r} must be 5 to 50 letters and digits")
     return name
-
-
-def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
-    """The id of a built-in role as role assignments want it: qualified by the subscription."""
-    return pulumi.Output.concat(
-        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
-    )
 
 
 def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> containerregistry.RegistryArgs:
@@ -107,7 +99,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             f"{name}-kubelet-acrpull",
             principal_id=args.kubelet_identity_object_id,
             principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(args.subscription_id, ACR_PULL_ROLE),
+            role_definition_id=role_definition_id(args.subscription_id, ACR_PULL),
             scope=registry.id,
             description="AKS kubelet identity pulls platform images",
             opts=child,

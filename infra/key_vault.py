@@ -34,11 +34,9 @@ import pulumi_random as random
 import yaml
 from pulumi_azure_native import authorization, keyvault, managedidentity
 
-from infra.container_registry import role_definition_id
+from infra.azure_roles import KEY_VAULT_SECRETS_USER, role_definition_id
 from infra.secret_store import FILE_NAME, SecretMount, WorkloadSecretsArgs
 
-# Built-in role "Key Vault Secrets User": read secret contents, nothing else.
-SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a credential
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 SECRET_PROVIDER_CLASS_API = "secrets-store.csi.x-k8s.io/v1"  # noqa: S105 - an API version
@@ -226,7 +224,7 @@ class KeyVaultSecretStore:
                     f"{name}-{file_name}-reader",
                     principal_id=identity.principal_id,
                     principal_type="ServicePrincipal",
-                    role_definition_id=role_definition_id(store.subscription_id, SECRETS_USER_ROLE),
+                    role_definition_id=role_definition_id(store.subscription_id, KEY_VAULT_SECRETS_USER),
                     scope=secret.id,
                     description=f"{args.namespace}/{args.service_account} reads {objects[file_name]}",
                     opts=azure,

@@ -11,8 +11,8 @@ from typing import Any
 import pulumi
 import pytest
 
+from infra.azure_roles import ACR_PULL
 from infra.container_registry import (
-    ACR_PULL_ROLE,
     ContainerRegistry,
     ContainerRegistryArgs,
     registry_args,
@@ -94,7 +94,6 @@ def test_kubelet_identity_gets_acr_pull_on_this_registry_only() -> None:
     assert grant["principalId"] == KUBELET
     assert grant["principalType"] == "ServicePrincipal"
     assert grant["roleDefinitionId"] == (
-        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{ACR_PULL_ROLE}"
+        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{ACR_PULL}"
     )
     assert grant["scope"] == "registry-registry-id"  # the registry's id as the mocks hand it out
-    assert ACR_PULL_ROLE == "7f951dda-4ed3-4680-a7ca-43fe172d538d"

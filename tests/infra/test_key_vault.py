@@ -17,9 +17,9 @@ import pulumi_random as random
 import pytest
 import yaml
 
+from infra.azure_roles import KEY_VAULT_SECRETS_USER
 from infra.key_vault import (
     CLIENT_ID_ANNOTATION,
-    SECRETS_USER_ROLE,
     KeyVault,
     KeyVaultArgs,
     KeyVaultSecretStore,
@@ -174,7 +174,7 @@ def test_identity_reads_only_its_own_secrets(rendered: tuple[RenderResult, Secre
     for grant in grants:
         assert grant.inputs["principalId"] == _azure_guid("principal-generator-identity")
         assert grant.inputs["principalType"] == "ServicePrincipal"
-        assert grant.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{SECRETS_USER_ROLE}")
+        assert grant.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{KEY_VAULT_SECRETS_USER}")
         assert grant.inputs["roleDefinitionId"].startswith(f"/subscriptions/{SUBSCRIPTION}/")
 
 
