@@ -102,7 +102,8 @@ def registry_pod_spec(args: InClusterRegistryArgs, claim_name: pulumi.Input[str]
             "run_as_non_root": True,
             "run_as_user": RUN_AS,
             "run_as_group": RUN_AS,
-            # The volume is made group-writable for this gid, so the non-root registry can store layers.
+            # Volumes with ownership management become writable for this gid; K3s's local-path provisioner
+            # creates its directories world-writable, so the non-root registry can store layers either way.
             "fs_group": RUN_AS,
             "seccomp_profile": {"type": "RuntimeDefault"},
         },
