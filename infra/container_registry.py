@@ -2,10 +2,10 @@
 
 Creates:
 - a `RandomId` suffix, because registry names are global across Azure and may contain letters and digits only;
-- the registry: admin user disabled (no shared password exists), anonymous pull disabled, Entra ID tokens only;
-  on Premium also zone redundancy, a retention policy that purges untagged manifests, and a network rule set that
-  denies every address not in `allowedIpRanges` (the other SKUs have no firewall: the registry is then reachable
-  from the internet, but only with an Entra ID token);
+- the registry: admin user disabled (no shared password exists), anonymous pull disabled (every pull is by an
+  Entra ID identity holding a registry role); on Premium also zone redundancy, a retention policy that purges
+  untagged manifests, and a network rule set that denies every address not in `allowedIpRanges` (the other SKUs
+  have no firewall: the registry is then reachable from the internet, but only with Entra ID credentials);
 - an `AcrPull` role assignment for the AKS kubelet identity, scoped to this registry only.
 
 Imports `pulumi_azure_native` submodules only; nothing on the dev path imports this module.
