@@ -21,7 +21,7 @@ from infra.in_cluster_registry import (
     registry_container,
 )
 from infra.render import RenderResult, run_program
-from tests.support import stack_input
+from tests.support import REPO, stack_input
 
 ARGS = InClusterRegistryArgs(
     node_port=30555, storage_class="local-path", storage_size="5Gi", image_digest="sha256:" + "a" * 64
@@ -104,3 +104,10 @@ def test_network_policy_opens_only_the_registry_port_and_no_egress() -> None:
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     assert policy["ingress"] == [{"ports": [{"port": 5000, "protocol": "TCP"}]}]
     assert policy.get("egress", []) == []
+
+
+def test_readme_shows_the_registries_yaml_the_code_produces() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Registry") : readme.index("### Secret store")]
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert yaml.safe_load(snippet) == yaml.safe_load(registries_yaml(30500))
