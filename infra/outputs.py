@@ -59,6 +59,10 @@ class StackOutputs(BaseModel):
     loki_retention: str
     """How long Loki keeps logs (e.g. `168h`)."""
     loki_storage: Literal["filesystem", "azureBlob"]
+    registry_login_server: str
+    """Push the generator image here: `docker push <registryLoginServer>/generator:<tag>`."""
+    key_vault_uri: str | None
+    """prod: the Key Vault holding the workloads' secrets; null in dev (Kubernetes Secrets)."""
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

@@ -7,6 +7,7 @@ from typing import Any
 from infra.cluster import ClusterHandle
 from infra.config import StackConfig
 from infra.existing_cluster import ExistingCluster, ExistingClusterArgs
+from infra.in_cluster_registry import registries_yaml
 from infra.k3s import K3sCluster, K3sClusterArgs
 from stacks.config import secret
 from stacks.platform import build_platform
@@ -26,6 +27,7 @@ def build_cluster(config: StackConfig) -> ClusterHandle:
             ),
         ).handle()
     k3s = settings.k3s
+    registry = config.platform.registry
     return K3sCluster(
         settings.name,
         K3sClusterArgs(
@@ -34,6 +36,8 @@ def build_cluster(config: StackConfig) -> ClusterHandle:
             ssh_user=k3s.ssh_user,
             ssh_port=k3s.ssh_port,
             ssh_private_key=None if k3s.is_local else secret("sshPrivateKey"),
+            # containerd pulls from the in-cluster registry's NodePort over plain HTTP.
+            registries_yaml=registries_yaml(registry.in_cluster.node_port) if registry.kind == "inCluster" else None,
         ),
     ).handle()
 

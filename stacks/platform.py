@@ -1,7 +1,8 @@
 """The platform on top of any cluster: everything that is the same in dev and prod, wired in order.
 
-Order: the one Kubernetes provider -> namespaces -> observability (installs the prometheus-operator CRDs that
-the monitors need) -> Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+Order: the one Kubernetes provider -> namespaces -> registry and secret store (dev: in the cluster; prod: ACR and
+Key Vault, passed in as `services`) -> observability (installs the prometheus-operator CRDs the monitors need) ->
+Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
 """
 
 from __future__ import annotations
@@ -9,61 +10,49 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_random as random
 
 from infra import topology
 from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
-from infra.config.registry import RegistryConfig
-from infra.config.secret_store import SecretStoreConfig
 from infra.gateway import Gateway, GatewayArgs
 from infra.generator import Generator, GeneratorArgs
 from infra.kgateway import Kgateway, KgatewayArgs
 from infra.monitoring_values import LokiBlobStorage
-from infra.namespaces import Namespaces, NamespacesArgs
+from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs, PodSecurityLevel
 from infra.observability import Observability, ObservabilityArgs
 from infra.ollama import Ollama, OllamaArgs
 from infra.outputs import SCHEMA_VERSION
-from infra.secret_store import KubernetesSecretStore, SecretStore
 from stacks.config import secret
+from stacks.dev_services import dev_services
+from stacks.secrets import config_secret_or_generated
+from stacks.services import ClusterServices
 
 
-def default_registry_server(registry: RegistryConfig) -> str:
-    """Where nodes pull the generator image when the caller does not pass the registry's login server:
-    the in-cluster registry's NodePort on the node itself, or the external registry you configured."""
-    if registry.kind == "inCluster":
-        return f"localhost:{registry.in_cluster.node_port}"
-    if registry.kind == "external" and registry.external.server is not None:
-        return registry.external.server
-    raise ValueError(f"registry kind {registry.kind!r}: pass the registry's login server to build_platform")
-
-
-def default_secret_store(store: SecretStoreConfig) -> SecretStore:
-    """Kubernetes Secrets when configured so (dev); Key Vault needs its component, so the caller passes it."""
-    if store.kind == "kubernetes":
-        return KubernetesSecretStore()
-    raise ValueError(f"secret store kind {store.kind!r}: pass the secret store to build_platform")
+def namespace_levels(config: StackConfig) -> dict[str, PodSecurityLevel]:
+    levels = dict(DEFAULT_NAMESPACES)
+    if config.platform.registry.kind == "inCluster":
+        levels[topology.NAMESPACE_REGISTRY] = "restricted"
+    return levels
 
 
 def build_platform(
     config: StackConfig,
     cluster: ClusterHandle,
     *,
-    registry_server: pulumi.Input[str] | None = None,
-    secret_store: SecretStore | None = None,
+    services: ClusterServices | None = None,
     loki_blob: LokiBlobStorage | None = None,
 ) -> dict[str, Any]:
     """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`).
 
-    `registry_server`: the login server images are pulled from (prod: ACR's); default from the registry config.
-    `secret_store`: where workload secrets come from (prod: Key Vault); default from the secret store config.
+    `services` is what the environment built next to the cluster (prod: ACR and Key Vault, see
+    `stacks.prod_services`); without it (dev) the registry and the secret store are built inside the cluster.
     `loki_blob`: prod's Azure Blob storage for Loki; None keeps Loki's chunks on its volume.
     """
     platform = config.platform
     provider = kubernetes_provider(cluster)
     in_cluster = pulumi.ResourceOptions(providers=[provider])
-    namespaces = Namespaces("platform", NamespacesArgs(), opts=in_cluster)
-    store = secret_store if secret_store is not None else default_secret_store(platform.secret_store)
+    namespaces = Namespaces("platform", NamespacesArgs(levels=namespace_levels(config)), opts=in_cluster)
+    services = services if services is not None else dev_services(config, cluster, namespaces, in_cluster)
 
     gateway_settings = platform.gateway
     scheme = "http" if gateway_settings.tls == "none" else "https"
@@ -73,8 +62,8 @@ def build_platform(
         ObservabilityArgs(
             config=platform.observability,
             storage_class=cluster.storage_class,
-            secret_store=store,
-            grafana_admin_password=grafana_admin_password(config),
+            secret_store=services.secret_store,
+            grafana_admin_password=config_secret_or_generated(config, "grafanaAdminPassword", "grafana-admin-password"),
             grafana_url=grafana_url,
             links={
                 "Grafana": grafana_url,
@@ -100,10 +89,8 @@ def build_platform(
         GeneratorArgs(
             config=platform.generator,
             environment=platform.environment,
-            registry_server=(
-                registry_server if registry_server is not None else default_registry_server(platform.registry)
-            ),
-            secret_store=store,
+            registry_server=services.registry_login_server,
+            secret_store=services.secret_store,
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
             canary_image_tag=gateway_settings.canary.image_tag if gateway_settings.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
@@ -147,6 +134,8 @@ def build_platform(
         "location": cluster.location,
         "oidcIssuerUrl": cluster.oidc_issuer_url,
         "namespaces": sorted(namespaces.by_name),
+        "registryLoginServer": services.registry_login_server,
+        "keyVaultUri": services.key_vault_uri,
         "ollamaUrl": ollama.url,
         "ollamaModels": ollama.models,
         "generatorImage": generator.image,
@@ -160,10 +149,3 @@ def build_platform(
         "lokiRetention": observability_config.loki.retention,
         "lokiStorage": "azureBlob" if loki_blob else "filesystem",
     }
-
-
-def grafana_admin_password(config: StackConfig) -> pulumi.Output[str]:
-    """The `grafanaAdminPassword` config secret if set, else a generated one (kept in the Pulumi state, secret)."""
-    if config.has_secret("grafanaAdminPassword"):
-        return secret("grafanaAdminPassword")
-    return random.RandomPassword("grafana-admin-password", length=32, special=False).result

@@ -10,6 +10,7 @@ from infra.aks import AksCluster, AksClusterArgs
 from infra.config import StackConfig
 from infra.monitoring_values import LokiBlobStorage
 from stacks.platform import build_platform
+from stacks.prod_services import AksInputs, prod_registry_and_secrets
 
 
 def build_cluster(config: StackConfig) -> AksCluster:
@@ -39,5 +40,18 @@ def loki_blob_storage(
 
 def build(config: StackConfig) -> dict[str, Any]:
     aks = build_cluster(config)
+    services = prod_registry_and_secrets(
+        config,
+        AksInputs(
+            subscription_id=aks.subscription_id,
+            tenant_id=aks.tenant_id,
+            resource_group_name=aks.resource_group_name,
+            location=aks.location,
+            node_subnet_id=aks.node_subnet_id,
+            oidc_issuer_url=aks.oidc_issuer_url,
+            kubelet_identity_object_id=aks.kubelet_identity_object_id,
+            cluster_ready=aks,
+        ),
+    )
     loki_blob = loki_blob_storage(aks.resource_group_name, aks.location, aks.oidc_issuer_url)
-    return build_platform(config, aks.handle(), loki_blob=loki_blob)
+    return build_platform(config, aks.handle(), services=services, loki_blob=loki_blob)

@@ -160,6 +160,9 @@ def _missing_secrets(platform: PlatformConfig, provided: set[str]) -> list[str]:
         needed.append(("sshPrivateKey", f"cluster.k3s.host {cluster.k3s.host!r} is reached over SSH"))
     if cluster.kind == "existing":
         needed.append(("kubeconfig", "cluster.kind is 'existing'"))
+    registry = platform.registry
+    if registry.kind == "external" and registry.external.username is not None:
+        needed.append(("registryPassword", "registry.external.username is set"))
     if platform.gateway.tls == "secret":
         needed += [(name, "gateway.tls is 'secret'") for name in ("tlsCertificate", "tlsPrivateKey")]
     return [f"{PROJECT}:{name}: required because {why}" for name, why in needed if name not in provided]

@@ -1,31 +1,78 @@
-"""`prompt2prod:registry` — where the generator image is pushed and pulled from."""
+"""`prompt2prod:registry` — where the generator image is pushed and pulled from.
+
+dev: `inCluster` (a `registry:2` workload reached by the K3s node through a NodePort) or `external` (a registry you
+run; pull credentials from the `registryPassword` secret). prod: `acr` (Azure Container Registry).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from ipaddress import IPv4Network
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, PositiveInt, Quantity, Section, environment_of
+from infra.config.base import Hostname, Quantity, Section, environment_of
+
+Cidr = Annotated[IPv4Network, Field(strict=False)]
+
+
+def refuse_open_ranges(ranges: list[IPv4Network]) -> list[IPv4Network]:
+    """An allow-list containing 0.0.0.0/0 is no allow-list."""
+    for network in ranges:
+        if network.prefixlen == 0:
+            raise ValueError(f"{network} allows the whole internet: list the addresses that need access")
+    return ranges
 
 
 class InClusterRegistrySettings(Section):
-    storage_size: Quantity = "20Gi"
+    image: str = Field(default="registry", pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+    """The distribution registry image, pulled from Docker Hub by the K3s node (or through its own mirror)."""
     image_tag: str = Field(default="2.8.3", pattern=r"^\d+\.\d+\.\d+$")
+    image_digest: str | None = Field(
+        default="sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373",
+        pattern=r"^sha256:[0-9a-f]{64}$",
+    )
+    """The multi-arch index digest of `registry:<imageTag>`: the node pulls exactly that content. Change it with
+    the tag (`docker buildx imagetools inspect registry:<tag>`); `null` pulls by tag alone."""
+    storage_size: Quantity = "20Gi"
     node_port: int = Field(default=30500, ge=30000, le=32767)
-    """NodePort the K3s nodes pull through (K3s `registries.yaml` mirrors `registry.local` to it)."""
+    """NodePort the K3s node's containerd pulls through (K3s `registries.yaml` mirrors `localhost:<nodePort>`)."""
 
 
 class ExternalRegistrySettings(Section):
     server: Hostname | None = None
-    """Login server of a registry you run yourself, e.g. `ghcr.io`. Pull credentials: `registryPassword` secret."""
-    username: str | None = None
+    """Login server of a registry you run yourself, e.g. `ghcr.io`."""
+    username: str | None = Field(default=None, min_length=1)
+    """Pull user; with it, the `registryPassword` secret becomes an imagePullSecret in the generator namespace."""
 
 
 class AcrSettings(Section):
     sku: Literal["Basic", "Standard", "Premium"] = "Premium"
-    retention_days: PositiveInt = 30
-    """Untagged manifests are purged after this many days (Premium SKU only)."""
+    retention_days: int = Field(default=30, ge=1, le=365)
+    """Untagged manifests are purged after this many days (the retention policy exists on Premium only)."""
+    public_network_access: bool = True
+    """AKS nodes pull over the public endpoint unless you add a private endpoint yourself."""
+    allowed_ip_ranges: list[Cidr] = []
+    """Premium only: the registry's firewall denies everything else (e.g. your CI runners that push images)."""
+    zone_redundancy: bool = True
+    """Premium only: replicate the registry across the region's availability zones."""
+
+    @field_validator("allowed_ip_ranges")
+    @classmethod
+    def _no_open_range(cls, value: list[IPv4Network]) -> list[IPv4Network]:
+        return refuse_open_ranges(value)
+
+    @model_validator(mode="after")
+    def _premium_features(self) -> AcrSettings:
+        if self.sku != "Premium" and self.allowed_ip_ranges:
+            raise ValueError(f"allowedIpRanges needs sku 'Premium' (network rules do not exist on {self.sku})")
+        if not self.public_network_access and self.sku != "Premium":
+            raise ValueError("publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only)")
+        return self
+
+    @property
+    def is_premium(self) -> bool:
+        return self.sku == "Premium"
 
 
 class RegistryConfig(Section):

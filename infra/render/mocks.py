@@ -9,6 +9,7 @@ engine does: a property that was secret as an input, or listed in `additionalSec
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,12 +152,35 @@ def _azure_named(key: str) -> ComputedOutputs:
     return lambda args: {"name": args.inputs.get(key) or args.name}
 
 
+def _random_id(args: MockResourceArgs) -> dict[str, Any]:
+    # Used for physical-name suffixes, not secrets: a plain hex value like the real one.
+    digest = hashlib.sha256(args.name.encode()).hexdigest()[: 2 * int(args.inputs.get("byteLength", 4))]
+    return {"hex": digest, "dec": str(int(digest, 16)), "b64Url": digest, "b64Std": digest}
+
+
+def _azure_guid(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def _acr(args: MockResourceArgs) -> dict[str, Any]:
+    return {"name": args.inputs.get("registryName"), "loginServer": f"{args.inputs.get('registryName')}.azurecr.io"}
+
+
+def _key_vault(args: MockResourceArgs) -> dict[str, Any]:
+    name = args.inputs.get("vaultName")
+    return {
+        "name": name,
+        "properties": {**args.inputs.get("properties", {}), "vaultUri": f"https://{name}.vault.azure.net/"},
+    }
+
+
 def _user_assigned_identity(args: MockResourceArgs) -> dict[str, Any]:
     return {
         "name": args.name,
-        "clientId": f"client-id-{args.name}",
-        "principalId": f"principal-id-{args.name}",
-        "tenantId": MOCK_SUBSCRIPTION,
+        "clientId": _azure_guid(f"client-{args.name}"),
+        "principalId": _azure_guid(f"principal-{args.name}"),
+        "tenantId": _azure_guid("tenant"),
     }
 
 
@@ -174,6 +198,9 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "tls:index/selfSignedCert:SelfSignedCert": _self_signed_cert,
     "azure-native:storage:StorageAccount": _azure_named("accountName"),
     "azure-native:storage:BlobContainer": _azure_named("containerName"),
+    "random:index/randomId:RandomId": _random_id,
+    "azure-native:containerregistry:Registry": _acr,
+    "azure-native:keyvault:Vault": _key_vault,
     "azure-native:managedidentity:UserAssignedIdentity": _user_assigned_identity,
 }
 # Results of provider functions (invokes) by token.

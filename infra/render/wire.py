@@ -33,7 +33,9 @@ def to_plain(value: Any) -> Any:
         if sig in (ASSET_SIG, ARCHIVE_SIG):
             return {k: to_plain(v) for k, v in sorted(value.items()) if k != SIG_KEY}
         if sig == OUTPUT_VALUE_SIG:
-            return SECRET if value.get("secret") else to_plain(value.get("value", UNKNOWN))
+            return (
+                redact(to_plain(value.get("value"))) if value.get("secret") else to_plain(value.get("value", UNKNOWN))
+            )
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_plain(v) for v in value]

@@ -31,6 +31,10 @@ SCENARIOS = {
         {"cluster": {"k3s": {"host": "k3s.example.internal"}}, "gateway": {"tls": "secret"}},
     ),
     "dev-existing-cluster": ("dev", {"cluster": {"kind": "existing"}}),
+    "dev-external-registry": (
+        "dev",
+        {"registry": {"kind": "external", "external": {"server": "ghcr.io", "username": "bot"}}},
+    ),
     "prod": ("prod", {"gateway": {"tls": "secret"}}),
 }
 

@@ -1,39 +1,31 @@
-"""`build_platform` wiring outside any one component: where the generator image is pulled from by default."""
+"""`build_platform` wiring outside any one component: where the generator image comes from, and K3s's mirror
+of the in-cluster registry (without it, containerd cannot pull the generator image in dev)."""
 
 from __future__ import annotations
 
-import pytest
-
-from infra.config.registry import RegistryConfig
-from infra.config.secret_store import SecretStoreConfig
-from infra.secret_store import KubernetesSecretStore
-from stacks.platform import default_registry_server, default_secret_store
+from infra.in_cluster_registry import registries_yaml
 from tests.conftest import RenderStack
 
 
-def test_in_cluster_registry_is_pulled_through_its_node_port() -> None:
-    registry = RegistryConfig.model_validate({"kind": "inCluster", "inCluster": {"nodePort": 30600}})
-    assert default_registry_server(registry) == "localhost:30600"
-
-
-def test_an_external_registry_is_pulled_from_its_server() -> None:
-    registry = RegistryConfig.model_validate({"kind": "external", "external": {"server": "ghcr.io"}})
-    assert default_registry_server(registry) == "ghcr.io"
-
-
-def test_acr_must_be_passed_in() -> None:
-    registry = RegistryConfig.model_validate({"kind": "acr"}, context={"environment": "prod"})
-    with pytest.raises(ValueError, match="pass the registry's login server"):
-        default_registry_server(registry)
-
-
-def test_kubernetes_secrets_are_the_default_store_only_where_configured() -> None:
-    assert isinstance(default_secret_store(SecretStoreConfig()), KubernetesSecretStore)
-    key_vault = SecretStoreConfig.model_validate({"kind": "keyVault"}, context={"environment": "prod"})
-    with pytest.raises(ValueError, match="pass the secret store"):
-        default_secret_store(key_vault)
-
-
-def test_dev_stack_exports_the_generator_image(render_stack: RenderStack) -> None:
+def test_dev_stack_exports_the_generator_image_from_the_in_cluster_registry(render_stack: RenderStack) -> None:
     result = render_stack("dev", {"registry": {"inCluster": {"nodePort": 30555}}, "generator": {"imageTag": "1.4.2"}})
+    assert result.outputs["registryLoginServer"] == "localhost:30555"
     assert result.outputs["generatorImage"] == "localhost:30555/prompt2prod-generator:1.4.2"
+
+
+def test_k3s_mirrors_the_in_cluster_registry(render_stack: RenderStack) -> None:
+    result = render_stack("dev", {"registry": {"inCluster": {"nodePort": 30555}}})
+    install = next(r for r in result.resources if r.name.endswith("-install"))
+    assert registries_yaml(30555).strip().splitlines()[0] in install.inputs["create"]
+
+
+def test_an_external_registry_is_pulled_from_its_server(render_stack: RenderStack) -> None:
+    result = render_stack("dev", {"registry": {"kind": "external", "external": {"server": "ghcr.io"}}})
+    assert result.outputs["generatorImage"].startswith("ghcr.io/")
+
+
+def test_prod_pulls_from_acr(render_stack: RenderStack) -> None:
+    result = render_stack("prod")
+    assert result.outputs["registryLoginServer"].endswith(".azurecr.io")
+    assert result.outputs["generatorImage"].startswith(result.outputs["registryLoginServer"])
+    assert result.outputs["keyVaultUri"].startswith("https://")

@@ -1,0 +1,65 @@
+"""`RegistryPullSecret` — pull credentials for an external registry, as an imagePullSecret (dev, `external`).
+
+Creates one Secret of type `kubernetes.io/dockerconfigjson` per namespace that pulls from the registry. The
+password comes from the `registryPassword` config secret and stays a Pulumi secret all the way: the JSON document
+is built inside `Output` and marked secret, so neither the state's inputs nor a preview show it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra import topology
+
+SECRET_NAME = "registry-pull"  # noqa: S105 - the Secret object's name
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistryPullSecretArgs:
+    server: str
+    username: str
+    password: pulumi.Input[str]
+    """A secret Output (the `registryPassword` config secret)."""
+    namespaces: Sequence[str] = (topology.NAMESPACE_GENERATOR,)
+
+
+def dockerconfigjson(server: str, username: str, password: str) -> str:
+    """The `.dockerconfigjson` document `docker login` would write for one registry."""
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return json.dumps({"auths": {server: {"username": username, "password": password, "auth": auth}}})
+
+
+class RegistryPullSecret(pulumi.ComponentResource):
+    login_server: pulumi.Output[str]
+    secret_name: str
+    secrets: list[k8s.core.v1.Secret]
+
+    def __init__(self, name: str, args: RegistryPullSecretArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("prompt2prod:index:RegistryPullSecret", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        password: pulumi.Output[str] = pulumi.Output.from_input(args.password)
+        raw: pulumi.Output[str] = password.apply(lambda pw: dockerconfigjson(args.server, args.username, pw))
+        document: pulumi.Output[str] = pulumi.Output.secret(raw)
+        self.secret_name = SECRET_NAME
+        self.secrets = [
+            k8s.core.v1.Secret(
+                f"{name}-{namespace}",
+                metadata={
+                    "name": SECRET_NAME,
+                    "namespace": namespace,
+                    "labels": topology.labels("registry", "pull-credentials"),
+                },
+                type="kubernetes.io/dockerconfigjson",
+                string_data={".dockerconfigjson": document},
+                opts=child,
+            )
+            for namespace in args.namespaces
+        ]
+        self.login_server = pulumi.Output.from_input(args.server)
+        self.register_outputs({"login_server": self.login_server})

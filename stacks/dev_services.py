@@ -1,0 +1,56 @@
+"""dev: the registry and the secret store that live inside the cluster. No Azure import."""
+
+from __future__ import annotations
+
+import pulumi
+
+from infra import topology
+from infra.cluster import ClusterHandle
+from infra.config import StackConfig
+from infra.in_cluster_registry import InClusterRegistry, InClusterRegistryArgs
+from infra.namespaces import Namespaces
+from infra.registry_pull_secret import RegistryPullSecret, RegistryPullSecretArgs
+from infra.secret_store import KubernetesSecretStore
+from stacks.config import secret
+from stacks.services import ClusterServices
+
+
+def dev_services(
+    config: StackConfig, cluster: ClusterHandle, namespaces: Namespaces, in_cluster: pulumi.ResourceOptions
+) -> ClusterServices:
+    """The in-cluster registry (or the external registry's pull secret) and Kubernetes Secrets as the store."""
+    registry = config.platform.registry
+    login_server: pulumi.Input[str]
+    if registry.kind == "inCluster":
+        settings = registry.in_cluster
+        login_server = InClusterRegistry(
+            "registry",
+            InClusterRegistryArgs(
+                node_port=settings.node_port,
+                storage_class=cluster.storage_class,
+                storage_size=settings.storage_size,
+                image=settings.image,
+                image_tag=settings.image_tag,
+                image_digest=settings.image_digest,
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                in_cluster, pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_REGISTRY]])
+            ),
+        ).login_server
+    else:
+        external = registry.external
+        if external.server is None:  # validated by the config model; narrows the type
+            raise ValueError("registry.external.server is required")
+        login_server = external.server
+        if external.username is not None:
+            RegistryPullSecret(
+                "registry-pull",
+                RegistryPullSecretArgs(
+                    server=external.server, username=external.username, password=secret("registryPassword")
+                ),
+                opts=pulumi.ResourceOptions.merge(
+                    in_cluster,
+                    pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_GENERATOR]]),
+                ),
+            )
+    return ClusterServices(registry_login_server=login_server, secret_store=KubernetesSecretStore())

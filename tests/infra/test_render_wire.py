@@ -1,0 +1,29 @@
+"""The render hides secret values but keeps the shape of secret mappings.
+
+Guards: a Kubernetes Secret's `stringData` rendered as one string (schema-invalid, so every Secret would fail the
+schema gate) and, above all, a secret value leaking into the render.
+"""
+
+from __future__ import annotations
+
+from infra.render import wire
+
+
+def secret(value: object) -> dict[str, object]:
+    return {wire.SIG_KEY: wire.SECRET_SIG, "value": value}
+
+
+def test_secret_mapping_keeps_its_keys_and_hides_its_values() -> None:
+    assert wire.to_plain({"stringData": secret({"api-key": "VALUE", "b": "OTHER"})}) == {
+        "stringData": {"api-key": "[secret]", "b": "[secret]"}
+    }
+
+
+def test_secret_scalar_and_list_are_hidden_whole() -> None:
+    assert wire.to_plain(secret("VALUE")) == "[secret]"
+    assert wire.to_plain(secret(["VALUE"])) == "[secret]"
+
+
+def test_secret_output_value_mapping_keeps_its_keys() -> None:
+    output = {wire.SIG_KEY: wire.OUTPUT_VALUE_SIG, "secret": True, "value": {"k": "VALUE"}}
+    assert wire.to_plain(output) == {"k": "[secret]"}

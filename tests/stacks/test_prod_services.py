@@ -1,0 +1,84 @@
+"""prod wiring of ACR and Key Vault from the AKS layer's plain inputs, and the platform built on top of them.
+
+Guards: prod settings (SKU, retention, soft delete, allow-lists) not reaching the resources; the kubelet identity
+or the node subnet not being the ones AKS created; the outputs losing the login server or the vault URI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+
+from infra.cluster import ClusterHandle
+from infra.config import parse_config
+from infra.render import RenderResult, run_program
+from stacks.platform import build_platform
+from stacks.prod_services import AksInputs, prod_registry_and_secrets
+from tests.support import stack_input
+
+OVERRIDES = {
+    "registry": {"acr": {"retentionDays": 14, "allowedIpRanges": ["198.51.100.0/24"]}},
+    "secretStore": {"keyVault": {"softDeleteRetentionDays": 30, "allowedIpRanges": ["203.0.113.9/32"]}},
+}
+SUBNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"
+
+
+def render_prod() -> RenderResult:
+    given = stack_input("prod", OVERRIDES)
+    config = parse_config(given.values, given.secret_keys)
+
+    def program() -> dict[str, pulumi.Output[Any]]:
+        ready = random.RandomId("aks-ready", byte_length=1)
+        services = prod_registry_and_secrets(
+            config,
+            AksInputs(
+                subscription_id="sub",
+                tenant_id="tenant",
+                resource_group_name="rg",
+                location="westeurope",
+                node_subnet_id=SUBNET,
+                oidc_issuer_url="https://issuer.example/",
+                kubelet_identity_object_id="kubelet-object-id",
+                cluster_ready=ready,
+            ),
+        )
+        cluster = ClusterHandle(
+            name="prompt2prod",
+            kind="aks",
+            kubeconfig=pulumi.Output.secret("{}"),
+            storage_class="managed-csi-premium",
+            resource=ready,
+            kubernetes_version="1.33",
+        )
+        outputs = build_platform(config, cluster, services)
+        return {key: pulumi.Output.from_input(value) for key, value in outputs.items()}
+
+    return run_program("prod", given.values, given.secret_keys, program=program)
+
+
+def test_prod_config_reaches_the_registry_and_the_vault() -> None:
+    result = render_prod()
+    registry = result.named("registry-registry").inputs
+    assert registry["policies"]["retentionPolicy"]["days"] == 14
+    assert registry["networkRuleSet"]["ipRules"] == [{"action": "Allow", "iPAddressOrRange": "198.51.100.0/24"}]
+    assert result.named("registry-kubelet-acrpull").inputs["principalId"] == "kubelet-object-id"
+    vault = result.named("secrets-vault").inputs["properties"]
+    assert vault["softDeleteRetentionInDays"] == 30
+    assert vault["networkAcls"]["virtualNetworkRules"] == [{"id": SUBNET}]
+    assert vault["networkAcls"]["ipRules"] == [{"value": "203.0.113.9/32"}]
+
+
+def test_prod_outputs_the_acr_login_server_and_the_vault_uri() -> None:
+    result = render_prod()
+    registry_name = result.named("registry-registry").inputs["registryName"]
+    assert result.outputs["registryLoginServer"] == f"{registry_name}.azurecr.io"
+    vault_name = result.named("secrets-vault").inputs["vaultName"]
+    assert result.outputs["keyVaultUri"] == f"https://{vault_name}.vault.azure.net/"
+
+
+def test_prod_has_no_in_cluster_registry() -> None:
+    result = render_prod()
+    assert result.of_type("prompt2prod:index:InClusterRegistry") == []
+    assert "registry" not in result.outputs["namespaces"]
