@@ -49,3 +49,13 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         current = merged.get(key)
         merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
     return merged
+
+
+def validate_builtin_kinds(document: dict[str, Any], version: str = "1.33.0") -> None:
+    """Strict schema validation of a built-in kind; custom resources are left to `tests/gates` (CRD schemas)."""
+    import kubernetes_validate
+
+    try:
+        kubernetes_validate.validate(document, version, strict=True)
+    except kubernetes_validate.SchemaNotFoundError:
+        return

@@ -144,9 +144,6 @@ def _self_signed_cert(args: MockResourceArgs) -> dict[str, Any]:
     return {"certPem": f"-----BEGIN CERTIFICATE-----\nmock-{args.name}\n-----END CERTIFICATE-----\n"}
 
 
-MOCK_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-
-
 def _azure_named(key: str) -> ComputedOutputs:
     """Azure resources whose `name` output is their explicit name input (or the Pulumi name when autonamed)."""
     return lambda args: {"name": args.inputs.get(key) or args.name}

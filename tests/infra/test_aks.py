@@ -307,8 +307,11 @@ def test_maintenance_windows_cover_cluster_and_node_os_upgrades(prod: RenderResu
 
 
 def test_deploying_identity_is_cluster_admin_through_azure_rbac(prod: RenderResult) -> None:
-    (assignment,) = prod.of_type("azure-native:authorization:RoleAssignment")
-    assert assignment.inputs["principalId"] == MOCK_DEPLOYER_OBJECT_ID
+    (assignment,) = [
+        r
+        for r in prod.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["principalId"] == MOCK_DEPLOYER_OBJECT_ID
+    ]
     assert assignment.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{AKS_RBAC_CLUSTER_ADMIN_ROLE}")
     assert assignment.inputs["scope"] == "prompt2prod-aks-id"
 

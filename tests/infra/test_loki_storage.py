@@ -15,7 +15,7 @@ from infra.loki_storage import (
     storage_account_name,
 )
 from infra.render import RenderResult, run_program
-from infra.render.mocks import MOCK_SUBSCRIPTION
+from infra.render.mocks import MOCK_SUBSCRIPTION_ID, _azure_guid
 
 ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/"
 
@@ -55,7 +55,7 @@ def test_identity_is_federated_with_lokis_service_account(result: RenderResult) 
 def test_identity_may_read_and_write_blobs_of_this_account_only(result: RenderResult) -> None:
     assignment = result.named("loki-logs-blob-contributor")
     assert assignment.inputs["roleDefinitionId"] == role_definition_id(
-        MOCK_SUBSCRIPTION, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+        MOCK_SUBSCRIPTION_ID, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
     )
     assert assignment.inputs["scope"] == "loki-logs-account-id"
     assert assignment.inputs["principalType"] == "ServicePrincipal"
@@ -63,7 +63,7 @@ def test_identity_may_read_and_write_blobs_of_this_account_only(result: RenderRe
 
 def test_loki_gets_the_account_and_identity(result: RenderResult) -> None:
     assert result.outputs["account"] == storage_account_name("prompt2prod", "prod")
-    assert result.outputs["client"] == "client-id-loki-logs-identity"
+    assert result.outputs["client"] == _azure_guid("client-loki-logs-identity")
 
 
 def test_account_name_is_a_valid_storage_account_name() -> None:

@@ -19,9 +19,9 @@ def test_secret_mapping_keeps_its_keys_and_hides_its_values() -> None:
     }
 
 
-def test_secret_scalar_and_list_are_hidden_whole() -> None:
+def test_secret_scalar_and_list_items_are_hidden() -> None:
     assert wire.to_plain(secret("VALUE")) == "[secret]"
-    assert wire.to_plain(secret(["VALUE"])) == "[secret]"
+    assert wire.to_plain(secret(["VALUE", "OTHER"])) == ["[secret]", "[secret]"]
 
 
 def test_secret_output_value_mapping_keeps_its_keys() -> None:

@@ -10,11 +10,9 @@ import json
 import subprocess
 import sys
 
-import kubernetes_validate
-
 from infra.render.manifests import is_kubernetes_object, manifest
 from tests.conftest import RenderStack
-from tests.support import REPO
+from tests.support import REPO, validate_builtin_kinds
 
 EXTERNAL = {"registry": {"kind": "external", "external": {"server": "ghcr.io", "username": "bot"}}}
 
@@ -71,7 +69,7 @@ def test_external_registry_manifests_match_their_schemas(render_stack: RenderSta
     result = render_stack("dev", EXTERNAL, secrets={"registryPassword": "pw"})
     for resource in result.resources:
         if is_kubernetes_object(resource):
-            kubernetes_validate.validate(manifest(resource), "1.33.0", strict=True)
+            validate_builtin_kinds(manifest(resource))
 
 
 def test_external_registry_without_user_needs_no_pull_secret(render_stack: RenderStack) -> None:

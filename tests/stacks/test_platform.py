@@ -4,6 +4,7 @@ of the in-cluster registry (without it, containerd cannot pull the generator ima
 from __future__ import annotations
 
 from infra.in_cluster_registry import registries_yaml
+from infra.k3s import install_script
 from tests.conftest import RenderStack
 
 
@@ -15,8 +16,8 @@ def test_dev_stack_exports_the_generator_image_from_the_in_cluster_registry(rend
 
 def test_k3s_mirrors_the_in_cluster_registry(render_stack: RenderStack) -> None:
     result = render_stack("dev", {"registry": {"inCluster": {"nodePort": 30555}}})
-    install = next(r for r in result.resources if r.name.endswith("-install"))
-    assert registries_yaml(30555).strip().splitlines()[0] in install.inputs["create"]
+    install = result.named("prompt2prod-install")
+    assert install.inputs["create"] == install_script("v1.33.5+k3s1", "localhost", registries_yaml(30555))
 
 
 def test_an_external_registry_is_pulled_from_its_server(render_stack: RenderStack) -> None:

@@ -52,7 +52,7 @@ def render_prod() -> RenderResult:
             resource=ready,
             kubernetes_version="1.33",
         )
-        outputs = build_platform(config, cluster, services)
+        outputs = build_platform(config, cluster, services=services)
         return {key: pulumi.Output.from_input(value) for key, value in outputs.items()}
 
     return run_program("prod", given.values, given.secret_keys, program=program)
