@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, HttpUrl, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import ImageRepository, ImageTag, PositiveInt, Resources, Section, environment_of
+from infra.config.base import ImageDigest, ImageRepository, ImageTag, PositiveInt, Resources, Section, environment_of
 
 
 class CloudLlmSettings(Section):
@@ -23,6 +23,9 @@ class GeneratorConfig(Section):
     image_repository: ImageRepository | None = None
     """Defaults to `<registry login server>/prompt2prod-generator`."""
     image_tag: ImageTag = "0.1.0"
+    image_digest: ImageDigest | None = None
+    """Set by the main workflow (`pulumi config set --path generator.imageDigest sha256:…`): when set, the image is
+    deployed by digest and `imageTag` is only informational."""
     replicas: PositiveInt = 1
     max_replicas: PositiveInt = 3
     resources: Resources = Resources(cpu_request="100m", memory_request="192Mi", cpu_limit="1", memory_limit="512Mi")
@@ -32,6 +35,11 @@ class GeneratorConfig(Section):
     llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600, strict=False)
     max_prompt_chars: PositiveInt = 8000
     cloud: CloudLlmSettings = CloudLlmSettings()
+
+    def image_reference(self, default_repository: str) -> str:
+        """`repository@digest` when a digest is configured, else `repository:tag`."""
+        repository = self.image_repository or default_repository
+        return f"{repository}@{self.image_digest}" if self.image_digest else f"{repository}:{self.image_tag}"
 
     @field_validator("replicas")
     @classmethod
