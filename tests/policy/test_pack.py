@@ -6,8 +6,11 @@ through them exactly as they see the render's plain JSON.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
+import yaml
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -24,6 +27,7 @@ from policy.pack import policies
 from policy.rules import RESOURCE_RULES
 from policy.stack_rules import STACK_RULES
 from tests.policy.test_rules import deployment
+from tests.support import REPO
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
@@ -69,3 +73,28 @@ def test_a_stack_policy_reports_on_the_offending_resource() -> None:
         StackValidationArgs([resource]), lambda message, urn=None: reported.append((message, urn))
     )
     assert reported == [(f"{workload.describe()}: no NetworkPolicy in shop selects its pods", workload.urn)]
+
+
+def test_the_pack_starts_the_way_the_pulumi_cli_runs_it() -> None:
+    # `pulumi preview --policy-pack policy` runs `python -m pulumi.policy <engine> <pack dir>` in the pack's
+    # virtualenv; the pack serves the analyzer over gRPC and prints its port on the first line of stdout.
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+        cwd=REPO / "policy",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first_line = process.stdout.readline().strip()
+        assert first_line.isdigit(), process.stderr.read() if process.stderr else first_line
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_pack_runs_in_the_project_virtualenv() -> None:
+    project = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"] == {"name": "python", "options": {"virtualenv": "../.venv"}}
+    assert (REPO / "policy" / project["runtime"]["options"]["virtualenv"] / "bin" / "python").exists()
