@@ -32,6 +32,7 @@ OVERVIEW_FORMAT_VERSION = 1
 # Hosts only reachable from inside the cluster are not links a browser can follow.
 _IN_CLUSTER = (".svc", ".svc.cluster.local", ".cluster.local", ".local")
 _URL_SUFFIXES = ("Urls", "Url", "Uris", "Uri")
+_ACRONYMS = {"llm": "LLM", "api": "API", "acr": "ACR", "aks": "AKS", "ui": "UI"}
 
 
 def json_schema() -> dict[str, Any]:
@@ -98,7 +99,8 @@ def _humanize(key: str) -> str:
         if key.endswith(suffix) and key != suffix:
             key = key[: -len(suffix)]
             break
-    return " ".join(re.sub(r"(?<!^)(?=[A-Z])", " ", key).split()).capitalize()
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", key).split()
+    return " ".join(_ACRONYMS.get(word.lower(), word[:1].upper() + word[1:]) for word in words)
 
 
 def _public_url(value: Any) -> str | None:
@@ -116,8 +118,9 @@ def overview_links(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     Read generically so that new outputs show up without a change here: a string output that is an http(s) URL
     with a public host, every such value of an object output (`dashboardUrls: {name: url}`), every such item
-    of a list output. Titles come from the output name (`grafanaUrl` → "Grafana", `dashboardUrls.generator` →
-    "Dashboard: generator"). Secrets and in-cluster URLs (`*.svc.cluster.local`) are left out.
+    of a list output. Titles come from the output name (`grafanaUrl` → "Grafana", `llmUrl` → "LLM",
+    `dashboardUrls.generator` → "Dashboard: generator"). Secrets and in-cluster URLs (`*.svc.cluster.local`)
+    are left out.
     """
     links = []
 

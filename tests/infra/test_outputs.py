@@ -120,6 +120,7 @@ def test_overview_links_are_read_generically_and_skip_secrets_and_in_cluster_url
         "gatewayUrls": ["https://generator.example.com"],
         "keyVaultUri": "https://kv-prompt2prod.vault.azure.net/",
         "registryLoginServer": "acrprompt2prod.azurecr.io",
+        "llmUrl": "https://llm.example.com/v1",
         "kubeconfig": "https://not-a-link.example.com",
     }
     assert [(link["title"], link["url"]) for link in overview_links(outputs)] == [
@@ -127,7 +128,8 @@ def test_overview_links_are_read_generically_and_skip_secrets_and_in_cluster_url
         ("Dashboard: ollama", "https://grafana.example.com/d/ollama"),
         ("Gateway: generator.example.com", "https://generator.example.com"),
         ("Grafana", "https://grafana.prompt2prod.example.com"),
-        ("Key vault", "https://kv-prompt2prod.vault.azure.net/"),
+        ("Key Vault", "https://kv-prompt2prod.vault.azure.net/"),
+        ("LLM", "https://llm.example.com/v1"),
     ]
     assert overview_links(outputs)[0] == {
         "title": "Dashboard: generator",
