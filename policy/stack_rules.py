@@ -88,10 +88,8 @@ def pdb_for_multi_replica(resources: Sequence[Resource]) -> list[tuple[str, str]
 
 
 def is_production(resources: Sequence[Resource]) -> bool:
-    """prod is the stack that runs on AKS (DESIGN 3)."""
-    return any(
-        r.type.startswith("azure-native:containerservice") and r.type.endswith(":ManagedCluster") for r in resources
-    )
+    """prod is the Azure stack (DESIGN 3): dev never declares an Azure resource, prod always does (AKS or not)."""
+    return any(r.type.startswith("azure-native:") for r in resources)
 
 
 def _attached(route: Resource, gateway: Resource, listener: Mapping[str, Any]) -> bool:

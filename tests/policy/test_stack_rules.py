@@ -89,6 +89,7 @@ def test_a_matching_pdb_satisfies_the_rule_and_a_single_replica_needs_none() -> 
 
 
 AKS = Resource("azure-native:containerservice:ManagedCluster", "aks", "urn:aks", {"disableLocalAccounts": True})
+ACR = Resource("azure-native:containerregistry:Registry", "acr", "urn:acr", {"adminUserEnabled": False})
 HTTPS = {
     "name": "https",
     "protocol": "HTTPS",
@@ -138,6 +139,10 @@ def test_prod_route_serving_plain_http_is_reported(section: str | None) -> None:
             "(public-res); HTTP listeners may only redirect to https",
         )
     ]
+
+
+def test_prod_on_an_existing_cluster_is_recognised_by_its_azure_resources() -> None:
+    assert tls_on_public_listeners([ACR, gateway(HTTP)])
 
 
 def test_dev_may_serve_plain_http() -> None:
