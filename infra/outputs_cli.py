@@ -38,20 +38,22 @@ _ACRONYMS = {"llm": "LLM", "api": "API", "acr": "ACR", "aks": "AKS", "ui": "UI"}
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of `StackOutputs`, with secrets marked `x-pulumi-secret` and accepting `"[secret]"`."""
     schema = StackOutputs.model_json_schema(by_alias=True, mode="validation")
+    # pydantic's per-property titles ("Clustername") say nothing the property name does not.
+    properties = {name: {k: v for k, v in spec.items() if k != "title"} for name, spec in schema["properties"].items()}
     for name in SECRET_OUTPUTS:
-        original = schema["properties"][name]
-        title, description = original.pop("title", None), original.pop("description", "")
-        schema["properties"][name] = {
-            "title": title,
+        original = properties[name]
+        description = original.pop("description", "")
+        properties[name] = {
             "description": f'{description} (`pulumi stack output --json` prints it as "[secret]")'.strip(),
             "x-pulumi-secret": True,
             "anyOf": [{"const": SECRET}, original],
         }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://prompt2prod.dev/schema/stack-outputs.schema.json",
+        "$id": "urn:prompt2prod:schema:stack-outputs",
         "x-schema-version": SCHEMA_VERSION,
         **schema,
+        "properties": properties,
     }
 
 
