@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from policy.rules import RESOURCE_RULES, resources_of
+from policy.rules import RESOURCE_RULES, WAIVER_HINT, resources_of
 from policy.stack_rules import STACK_RULES
 
 
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             f"#### Policy pack on stack {document.get('stack', path)}: {len(found) or 'no'} violations ({count} rules)"
         )
         print("", *(f"- {line}" for line in found), sep="\n")
+    if failed:
+        print(f"\nFix the objects, or waive one reviewed exception: {WAIVER_HINT}")
     return 1 if failed else 0
 
 

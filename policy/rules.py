@@ -6,8 +6,13 @@ registers them with CrossGuard; the tests run them on both renders and on broken
 
 Scope: the Kubernetes objects the program declares itself. Objects a Helm chart or a YAML bundle creates (their
 URN has a `kubernetes:helm.sh/v4:Chart` or `kubernetes:yaml/v2:*` ancestor) are the chart's templates, reviewed
-through the chart's values; a `helm.v3.Release` is one opaque resource. A rule may be waived for one object with
-the annotation `policy.prompt2prod.io/skip-<rule name>: <reason of at least 10 characters>`.
+through the chart's values; a `helm.v3.Release` is one opaque resource.
+
+Waivers: a rule may be waived for one object with the annotation
+`policy.prompt2prod.io/skip-<rule name>: <reason of at least 10 characters>`. The checkov gate's own waivers
+(`checkov.io/skip<N>: CKV_K8S_<n>=<reason>`, same minimum reason) count for the equivalent check here (probes:
+8 liveness, 9 readiness; requests and limits: 10-13; image tag: 14; read-only root: 22; non-root: 23), so one
+reviewed exception is written once.
 """
 
 from __future__ import annotations
@@ -18,7 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 SKIP_ANNOTATION_PREFIX = "policy.prompt2prod.io/skip-"
+CHECKOV_SKIP_PREFIX = "checkov.io/skip"
 MIN_SKIP_REASON = 10
+WAIVER_HINT = (
+    f"annotate the object with {SKIP_ANNOTATION_PREFIX}<policy name>: <reason, {MIN_SKIP_REASON}+ characters>"
+    " (or the equivalent checkov.io/skip<N> of the checkov gate)"
+)
 _THIRD_PARTY_PARENTS = (
     "kubernetes:helm.sh/v4:Chart$",
     "kubernetes:yaml/v2:ConfigGroup$",
@@ -64,6 +74,17 @@ class Resource:
     def waived(self, rule: str) -> bool:
         reason = as_mapping(self.metadata.get("annotations")).get(SKIP_ANNOTATION_PREFIX + rule)
         return isinstance(reason, str) and len(reason.strip()) >= MIN_SKIP_REASON
+
+    @property
+    def checkov_skips(self) -> frozenset[str]:
+        """Checkov check ids skipped on this object with a stated reason (`CKV_K8S_22=<reason>`)."""
+        skipped = set()
+        for key, value in as_mapping(self.metadata.get("annotations")).items():
+            if str(key).startswith(CHECKOV_SKIP_PREFIX) and isinstance(value, str) and "=" in value:
+                check, reason = value.split("=", 1)
+                if len(reason.strip()) >= MIN_SKIP_REASON:
+                    skipped.add(check.strip())
+        return frozenset(skipped)
 
 
 def resources_of(document: Mapping[str, Any]) -> list[Resource]:
@@ -123,6 +144,15 @@ def _workload_rule(name: str) -> Callable[[Callable[[Resource, Mapping[str, Any]
     return decorate
 
 
+_QUANTITY_CHECKS = {
+    ("requests", "cpu"): "CKV_K8S_10",
+    ("requests", "memory"): "CKV_K8S_12",
+    ("limits", "cpu"): "CKV_K8S_11",
+    ("limits", "memory"): "CKV_K8S_13",
+}
+_PROBE_CHECKS = {"livenessProbe": "CKV_K8S_8", "readinessProbe": "CKV_K8S_9"}
+
+
 @_workload_rule("requests-and-limits")
 def requests_and_limits(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every container sets CPU and memory requests and limits."""
@@ -131,9 +161,8 @@ def requests_and_limits(resource: Resource, pod_spec: Mapping[str, Any]) -> list
         resources = as_mapping(container.get("resources"))
         missing = [
             f"{section}.{quantity}"
-            for section in ("requests", "limits")
-            for quantity in ("cpu", "memory")
-            if not as_mapping(resources.get(section)).get(quantity)
+            for (section, quantity), check in _QUANTITY_CHECKS.items()
+            if not as_mapping(resources.get(section)).get(quantity) and check not in resource.checkov_skips
         ]
         if missing:
             problems.append(f"{label} sets no {', '.join(missing)}")
@@ -148,8 +177,8 @@ def probes(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     return [
         f"{label} has no {probe}"
         for label, container in _containers(pod_spec, init=False)
-        for probe in ("livenessProbe", "readinessProbe")
-        if not container.get(probe)
+        for probe, check in _PROBE_CHECKS.items()
+        if not container.get(probe) and check not in resource.checkov_skips
     ]
 
 
@@ -173,6 +202,8 @@ def image_problem(image: Any) -> str | None:
 @_workload_rule("pinned-images")
 def pinned_images(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every image is pinned by a version tag or a digest: never `latest`, never untagged."""
+    if "CKV_K8S_14" in resource.checkov_skips:
+        return []
     problems = []
     for label, container in _containers(pod_spec):
         problem = image_problem(container.get("image"))
@@ -184,6 +215,8 @@ def pinned_images(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
 @_workload_rule("non-root")
 def non_root(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every container runs as non-root: `runAsNonRoot: true` and no `runAsUser: 0` (container overrides pod)."""
+    if "CKV_K8S_23" in resource.checkov_skips:
+        return []
     pod_context = as_mapping(pod_spec.get("securityContext"))
     problems = []
     for label, container in _containers(pod_spec):
@@ -198,6 +231,8 @@ def non_root(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
 @_workload_rule("read-only-root-filesystem")
 def read_only_root_filesystem(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every container mounts its root filesystem read-only (waive with a reason where the image cannot)."""
+    if "CKV_K8S_22" in resource.checkov_skips:
+        return []
     return [
         f"{label} does not set readOnlyRootFilesystem: true"
         for label, container in _containers(pod_spec)
