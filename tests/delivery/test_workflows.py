@@ -15,7 +15,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.gates.test_checkov import run_checkov
@@ -174,13 +173,13 @@ def test_drift_detection_changes_nothing_and_reports_through_an_issue() -> None:
     assert "gh issue comment" in report_script
 
 
-@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
-def test_the_pulumi_cli_version_matches_the_sdk(path: Path) -> None:
+def test_the_pulumi_cli_comes_from_pulumi_version_which_matches_the_sdk() -> None:
     pinned = next(
         dep.split("==")[1]
         for dep in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
         if dep.startswith("pulumi==")
     )
     assert (REPO / ".pulumi.version").read_text().strip() == pinned
-    for line in path.read_text().splitlines():
-        assert "pulumi-version:" not in line, "install the CLI from .pulumi.version (pulumi-version-file)"
+    installs = [step["with"] for _, step in steps() if str(step.get("uses", "")).startswith("pulumi/actions@")]
+    assert installs
+    assert all(install.get("pulumi-version-file") == ".pulumi.version" for install in installs)
