@@ -95,20 +95,9 @@ def _image_tag(value: str) -> str:
     return value
 
 
-_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def _image_digest(value: str) -> str:
-    if not _IMAGE_DIGEST.match(value):
-        raise ValueError(f"{value!r} is not an image digest (sha256: followed by 64 lower-case hex digits)")
-    return value
-
-
 ImageRepository = Annotated[str, AfterValidator(_image_repository)]
 ImageTag = Annotated[str, AfterValidator(_image_tag)]
 """A pinned image tag: never `latest`."""
-ImageDigest = Annotated[str, AfterValidator(_image_digest)]
-"""An image content digest, `sha256:<64 hex>`: what CI deploys, so that a tag moved later changes nothing."""
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import Field, HttpUrl, ValidationInfo, field_validator, model_validator
+import re
+from typing import Annotated
 
-from infra.config.base import ImageDigest, ImageRepository, ImageTag, PositiveInt, Resources, Section, environment_of
+from pydantic import AfterValidator, Field, HttpUrl, ValidationInfo, field_validator, model_validator
+
+from infra.config.base import ImageRepository, ImageTag, PositiveInt, Resources, Section, environment_of
+
+_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def _image_digest(value: str) -> str:
+    if not _IMAGE_DIGEST.match(value):
+        raise ValueError(f"{value!r} is not an image digest (sha256: followed by 64 lower-case hex digits)")
+    return value
+
+
+ImageDigest = Annotated[str, AfterValidator(_image_digest)]
+"""A content digest as registries print it: `sha256:` and 64 lower-case hex digits."""
 
 
 class CloudLlmSettings(Section):
@@ -24,22 +39,21 @@ class GeneratorConfig(Section):
     """Defaults to `<registry login server>/prompt2prod-generator`."""
     image_tag: ImageTag = "0.1.0"
     image_digest: ImageDigest | None = None
-    """Set by the main workflow (`pulumi config set --path generator.imageDigest sha256:…`): when set, the image is
-    deployed by digest and `imageTag` is only informational."""
+    """`sha256:<64 hex>`: when set, pods run `<repository>@<digest>` (immutable) instead of the tag (CI sets it)."""
     replicas: PositiveInt = 1
+    """Minimum number of pods (the autoscaler's floor); a PodDisruptionBudget keeps one up from 2 on."""
     max_replicas: PositiveInt = 3
+    """The autoscaler's ceiling."""
+    target_cpu_utilization: int = Field(default=70, ge=10, le=100)
+    """Average CPU use, in percent of the CPU request, above which the autoscaler adds pods."""
     resources: Resources = Resources(cpu_request="100m", memory_request="192Mi", cpu_limit="1", memory_limit="512Mi")
     model: str = Field(default="llama3.2:3b", min_length=1)
     """Default local model; must be one of `ollama.models`."""
     max_concurrent_generations: PositiveInt = 8
     llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600, strict=False)
+    """Also sets how long a pod may take to finish in-flight generations when it is stopped."""
     max_prompt_chars: PositiveInt = 8000
     cloud: CloudLlmSettings = CloudLlmSettings()
-
-    def image_reference(self, default_repository: str) -> str:
-        """`repository@digest` when a digest is configured, else `repository:tag`."""
-        repository = self.image_repository or default_repository
-        return f"{repository}@{self.image_digest}" if self.image_digest else f"{repository}:{self.image_tag}"
 
     @field_validator("replicas")
     @classmethod
