@@ -48,28 +48,33 @@ def network_policy_per_workload(resources: Sequence[Resource]) -> list[tuple[str
     return violations
 
 
-def _max_replicas(workload: Resource, autoscalers: Sequence[Resource]) -> int:
+def _min_replicas(workload: Resource, autoscalers: Sequence[Resource]) -> int:
+    """The replicas a workload always runs: `spec.replicas`, or the floor of an autoscaler that targets it."""
     replicas = as_mapping(workload.inputs.get("spec")).get("replicas", 1)
-    most = replicas if isinstance(replicas, int) else 1
+    floor = replicas if isinstance(replicas, int) else 1
     for hpa in autoscalers:
         spec = as_mapping(hpa.inputs.get("spec"))
         target = as_mapping(spec.get("scaleTargetRef"))
         name = workload.metadata.get("name")
         if hpa.namespace == workload.namespace and target.get("kind") == workload.kind and target.get("name") == name:
-            max_replicas = spec.get("maxReplicas")
-            most = max(most, max_replicas if isinstance(max_replicas, int) else 1)
-    return most
+            min_replicas = spec.get("minReplicas", 1)
+            floor = min_replicas if isinstance(min_replicas, int) else 1
+    return floor
 
 
 def pdb_for_multi_replica(resources: Sequence[Resource]) -> list[tuple[str, str]]:
-    """A Deployment or StatefulSet that runs (or autoscales to) 2+ replicas has a PodDisruptionBudget."""
+    """A Deployment or StatefulSet that always runs 2+ replicas has a PodDisruptionBudget.
+
+    "Always" is `spec.replicas`, or `minReplicas` of an autoscaler that targets it: a budget that keeps one pod up
+    would block every node drain while a single replica runs.
+    """
     autoscalers = [r for r in resources if r.kind == "HorizontalPodAutoscaler"]
     budgets = [r for r in resources if r.kind == "PodDisruptionBudget"]
     violations = []
     for workload in _workloads(resources, "pdb-for-multi-replica"):
         if workload.kind not in ("Deployment", "StatefulSet"):
             continue
-        replicas = _max_replicas(workload, autoscalers)
+        replicas = _min_replicas(workload, autoscalers)
         if replicas < 2:
             continue
         labels = _pod_labels(workload)
@@ -81,7 +86,7 @@ def pdb_for_multi_replica(resources: Sequence[Resource]) -> list[tuple[str, str]
             violations.append(
                 (
                     workload.urn,
-                    f"{workload.describe()}: runs up to {replicas} replicas but no PodDisruptionBudget selects it",
+                    f"{workload.describe()}: runs {replicas} replicas but no PodDisruptionBudget selects it",
                 )
             )
     return violations

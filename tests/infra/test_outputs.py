@@ -22,14 +22,11 @@ from infra.outputs_cli import OutputsError, main, overview_links, schema_text, s
 from tests.conftest import RenderStack
 from tests.support import REPO
 
-DEV_OUTPUTS: dict[str, Any] = {
-    "schemaVersion": 1,
-    "environment": "dev",
-    "clusterName": "prompt2prod",
-    "clusterKind": "k3s",
-    "kubeconfig": SECRET,
-    "namespaces": ["generator", "llm"],
-}
+
+@pytest.fixture
+def dev_outputs(render_stack: RenderStack) -> dict[str, Any]:
+    """A valid document with every current output (others add fields): the dev render's outputs."""
+    return dict(render_stack("dev").document()["outputs"])
 
 
 def run(argv: list[str]) -> tuple[int, str]:
@@ -81,20 +78,22 @@ def test_every_secret_output_is_exported_as_a_secret(render_stack: RenderStack, 
         ({"clusterKind": None}, "clusterKind: Input should be 'k3s', 'existing' or 'aks'"),
     ],
 )
-def test_invalid_outputs_are_refused_naming_the_output(change: dict[str, Any], problem: str) -> None:
+def test_invalid_outputs_are_refused_naming_the_output(
+    dev_outputs: dict[str, Any], change: dict[str, Any], problem: str
+) -> None:
     with pytest.raises(OutputsError) as refused:
-        validate({**DEV_OUTPUTS, **change})
+        validate({**dev_outputs, **change})
     assert any(line.startswith(problem) for line in refused.value.problems), refused.value.problems
 
 
-def test_a_missing_output_is_named() -> None:
-    document = {k: v for k, v in DEV_OUTPUTS.items() if k != "clusterName"}
+def test_a_missing_output_is_named(dev_outputs: dict[str, Any]) -> None:
+    document = {k: v for k, v in dev_outputs.items() if k != "clusterName"}
     with pytest.raises(OutputsError, match="clusterName: Field required"):
         validate(document)
 
 
-def test_secrets_shown_in_clear_are_accepted_when_the_file_says_so(tmp_path: Path) -> None:
-    shown = {**DEV_OUTPUTS, "kubeconfig": "apiVersion: v1"}
+def test_secrets_shown_in_clear_are_accepted_when_the_file_says_so(dev_outputs: dict[str, Any], tmp_path: Path) -> None:
+    shown = {**dev_outputs, "kubeconfig": "apiVersion: v1"}
     assert run(["validate", write(tmp_path, shown)])[0] == 1
     assert run(["validate", "--secrets-shown", write(tmp_path, shown)])[0] == 0
     code, markdown = run(["summary", "--secrets-shown", write(tmp_path, shown)])
@@ -155,11 +154,12 @@ def test_overview_and_summary_of_the_rendered_outputs(render_stack: RenderStack,
     assert "| `kubeconfig` | 🔒 secret |" in markdown
 
 
-def test_summary_lists_every_output_as_a_table_row() -> None:
-    markdown = summary(validate(DEV_OUTPUTS))
+def test_summary_lists_every_output_as_a_table_row(dev_outputs: dict[str, Any]) -> None:
+    markdown = summary(validate(dev_outputs))
     rows = [line for line in markdown.splitlines() if line.startswith("| `")]
-    assert [row.split("`")[1] for row in rows] == sorted(DEV_OUTPUTS)
-    assert "| `namespaces` | `generator`, `llm` |" in rows
+    assert [row.split("`")[1] for row in rows] == sorted(dev_outputs)
+    namespaces = ", ".join(f"`{name}`" for name in dev_outputs["namespaces"])
+    assert f"| `namespaces` | {namespaces} |" in rows
 
 
 def test_the_regenerate_command_prints_the_committed_schema() -> None:

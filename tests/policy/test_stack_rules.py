@@ -35,9 +35,10 @@ def pdb(match_labels: dict[str, str]) -> Resource:
     return k8s("PodDisruptionBudget", "kubernetes:policy/v1:PodDisruptionBudget", "generator", "generator", spec)
 
 
-def hpa(max_replicas: int) -> Resource:
+def hpa(min_replicas: int, max_replicas: int) -> Resource:
     spec = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "generator"},
+        "minReplicas": min_replicas,
         "maxReplicas": max_replicas,
     }
     return k8s(
@@ -73,14 +74,15 @@ def test_a_multi_replica_deployment_without_a_pdb_is_reported() -> None:
     assert pdb_for_multi_replica([workload]) == [
         (
             workload.urn,
-            "Deployment generator/generator (generator-res): runs up to 2 replicas "
-            "but no PodDisruptionBudget selects it",
+            "Deployment generator/generator (generator-res): runs 2 replicas but no PodDisruptionBudget selects it",
         )
     ]
 
 
-def test_an_autoscaled_deployment_counts_its_max_replicas() -> None:
-    assert "runs up to 3 replicas" in pdb_for_multi_replica([deployment(replicas=1), hpa(3)])[0][1]
+def test_an_autoscaled_deployment_counts_the_autoscaler_floor() -> None:
+    assert "runs 2 replicas" in pdb_for_multi_replica([deployment(replicas=1), hpa(2, 5)])[0][1]
+    # A budget at one replica would block every node drain: scaling up to 3 from 1 needs none.
+    assert pdb_for_multi_replica([deployment(replicas=1), hpa(1, 3)]) == []
 
 
 def test_a_matching_pdb_satisfies_the_rule_and_a_single_replica_needs_none() -> None:
