@@ -51,11 +51,11 @@ test: lint typecheck unit ## Every offline check (what CI runs)
 render: install ## Credential-free render: make render STACK=dev OUT=build/render/dev
 	$(PY) -m infra.render --stack $(STACK) --out $(OUT)
 
-preview: install ## pulumi preview of STACK (needs the Pulumi CLI and credentials)
-	pulumi preview --stack $(STACK) --diff
+preview: install ## pulumi preview of STACK with the policy pack (needs the Pulumi CLI and credentials)
+	pulumi preview --stack $(STACK) --diff --policy-pack policy
 
-up: install ## pulumi up of STACK (needs the Pulumi CLI and credentials)
-	pulumi up --stack $(STACK)
+up: install ## pulumi up of STACK with the policy pack (needs the Pulumi CLI and credentials)
+	pulumi up --stack $(STACK) --policy-pack policy
 
 destroy: install ## pulumi destroy of STACK, keeping the protected data volumes (see README)
 	pulumi destroy --stack $(STACK) --exclude-protected

@@ -3,6 +3,11 @@
 Dashboards and other tools consume `pulumi stack output --json`; this model is that document's schema
 (committed as `schema/stack-outputs.schema.json`, versioned by `SCHEMA_VERSION`). Credentials are exported
 only as Pulumi secrets, which `pulumi stack output --json` prints as `"[secret]"`.
+
+Adding an output: add the field here (and its name to `SECRET_OUTPUTS` if it is a credential), return it from
+`stacks.platform.build_platform`, then regenerate the schema: `.venv/bin/python -m infra.outputs schema >
+schema/stack-outputs.schema.json`. Bump `SCHEMA_VERSION` when a field is removed, renamed or changes type.
+The CLI (`python -m infra.outputs validate|summary|overview FILE`) lives in `infra.outputs_cli`.
 """
 
 from __future__ import annotations
@@ -11,21 +16,31 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, ValidatorFunctionWrapHandler, field_validator
 from pydantic.alias_generators import to_camel
 
 SCHEMA_VERSION = 1
 SECRET = "[secret]"  # noqa: S105 - the marker Pulumi prints in place of a secret
+SCHEMA_PATH = "schema/stack-outputs.schema.json"
+SCHEMA_COMMAND = f".venv/bin/python -m infra.outputs schema > {SCHEMA_PATH}"
 
 
 class StackOutputs(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
+    @field_validator("*", mode="wrap")
+    @classmethod
+    def _secret_may_be_redacted(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        # `pulumi stack output --json` prints "[secret]" in place of every secret, whatever its type.
+        if value == SECRET and to_camel(info.field_name or "") in SECRET_OUTPUTS:
+            return value
+        return handler(value)
+
     schema_version: Literal[1]
     environment: Literal["dev", "prod"]
     cluster_name: str
     cluster_kind: Literal["k3s", "existing", "aks"]
-    kubeconfig: Literal["[secret]"] | str
+    kubeconfig: str
     """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig` (AKS: a kubelogin exec kubeconfig)."""
     kubernetes_version: str
     """The cluster's Kubernetes version (AKS: the pinned minor version, e.g. `1.33`)."""
@@ -82,3 +97,12 @@ def export_outputs(values: Mapping[str, Any]) -> dict[str, pulumi.Output[Any]]:
         exported[key] = pulumi.Output.secret(output) if key in SECRET_OUTPUTS else output
         pulumi.export(key, exported[key])
     return exported
+
+
+if __name__ == "__main__":
+    # `python -m infra.outputs` runs this file as `__main__`; the CLI imports the model from `infra.outputs`.
+    import sys
+
+    from infra.outputs_cli import main
+
+    sys.exit(main())
