@@ -44,7 +44,7 @@ typecheck: install ## mypy --strict over infra/, stacks/, app/
 	$(VENV)/bin/mypy
 
 unit: install ## pytest (unit tests under mocks, render gates, app over HTTP, promtool)
-	PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(CHECKOV_VENV)/bin:$$PATH" $(PY) -m pytest
+	PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(CHECKOV_VENV)/bin:$$PATH" $(PY) -m pytest -n 2
 
 test: lint typecheck unit ## Every offline check (what CI runs)
 
