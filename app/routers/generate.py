@@ -13,7 +13,6 @@ from app.generation import parse_mode
 from app.middleware import log_fields
 from app.project import zip_project
 from app.schemas import GenerateRequest, GenerateResponse
-from app.settings import SettingsDep
 
 router = APIRouter(tags=["generate"])
 
@@ -40,7 +39,6 @@ async def generate(
     body: GenerateRequest,
     request: Request,
     service: GenerationDep,
-    settings: SettingsDep,
     x_llm_mode: Annotated[str | None, Header(description="local (default) or cloud")] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
@@ -51,6 +49,7 @@ async def generate(
     are HTTP errors; later ones arrive as an `error` event with the status they would have had.
     """
     mode = parse_mode(x_llm_mode)
+    settings = service.settings
     if len(body.prompt) > settings.max_prompt_chars:
         raise PayloadTooLarge(f"prompt longer than MAX_PROMPT_CHARS ({settings.max_prompt_chars})")
     if not body.prompt.strip():

@@ -1,0 +1,1 @@
+"""Benchmarks, run on demand (`make bench`, `make bench-app`), never as timed tests."""
