@@ -47,4 +47,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings; tests override this dependency or clear the cache."""
     return Settings()
-
