@@ -39,7 +39,11 @@ async def generate(
     body: GenerateRequest,
     request: Request,
     service: GenerationDep,
-    x_llm_mode: Annotated[str | None, Header(description="local (default) or cloud")] = None,
+    # Documented as an enum but typed as str: an unknown mode is a 400 (DESIGN 4.3), not a 422.
+    x_llm_mode: Annotated[
+        str | None,
+        Header(description="local (default) or cloud", json_schema_extra={"enum": ["local", "cloud"]}),
+    ] = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Generate a project from a prompt, with Dockerfile, CI workflow, README and tests added where missing.
