@@ -33,7 +33,7 @@ def _line(event: dict[str, Any]) -> bytes:
 @router.post(
     "/generate",
     response_model=GenerateResponse,
-    responses={200: {"content": _CONTENT}, **error_responses(400, 413, 429, 502, 503, 504)},
+    responses={200: {"content": _CONTENT}, **error_responses(400, 413, 422, 429, 502, 503, 504)},
 )
 async def generate(
     body: GenerateRequest,
@@ -56,10 +56,6 @@ async def generate(
     settings = service.settings
     if len(body.prompt) > settings.max_prompt_chars:
         raise PayloadTooLarge(f"prompt longer than MAX_PROMPT_CHARS ({settings.max_prompt_chars})")
-    if not body.prompt.strip():
-        return Response(
-            json.dumps({"detail": "invalid request: prompt is blank"}), 422, media_type="application/json"
-        )
     model = body.model or service.backend(mode).default_model
     log_fields(request.scope).update(mode=mode, model=model)
     wanted = accept or ""

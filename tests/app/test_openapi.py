@@ -31,7 +31,7 @@ def live_url() -> Iterator[str]:
             generator_model=DEFAULT_MODEL,
             cloud_llm_base_url=f"{cloud.url}/api/v1",
             cloud_llm_api_key=cloud.api_key,
-            max_prompt_chars=2000,
+            max_prompt_chars=50_000,
             log_level="WARNING",
         )
         async with serve(settings_) as running:
