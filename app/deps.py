@@ -1,4 +1,8 @@
-"""`Annotated` dependency aliases shared by the routers."""
+"""`Annotated` dependency aliases shared by the routers.
+
+Routes read settings from the service (`GenerationDep`), which the lifespan built from `get_settings()` or
+its test override, so that every part of one app sees the same settings.
+"""
 
 from typing import Annotated
 
@@ -8,12 +12,13 @@ from app.generation import GenerationService
 from app.metrics import Metrics
 
 
-def get_generation(request: Request) -> GenerationService:
+# Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
+async def get_generation(request: Request) -> GenerationService:
     service: GenerationService = request.app.state.generation
     return service
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 

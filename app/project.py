@@ -19,6 +19,7 @@ MAX_PATH_CHARS: Final = 240
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n(.*?)```", re.DOTALL)
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Fixed timestamp: the same project always zips to the same bytes.
 _ZIP_DATE: Final = (2024, 1, 1, 0, 0, 0)
 
@@ -90,7 +91,7 @@ def unsafe_path_reason(path: object) -> str | None:
         return "path is missing or not a string"
     if len(path) > MAX_PATH_CHARS:
         return "path is too long"
-    if any(ord(char) < 32 or ord(char) == 127 for char in path):
+    if _CONTROL.search(path):
         return "path contains control characters"
     if "\\" in path:
         return "path contains a backslash"

@@ -8,7 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    prompt: str = Field(min_length=1, description="What to build. At most MAX_PROMPT_CHARS characters.")
+    prompt: str = Field(
+        min_length=1,
+        pattern=r"\S",
+        description="What to build: not blank, at most MAX_PROMPT_CHARS characters (else 413).",
+    )
     model: str | None = Field(
         default=None,
         min_length=1,

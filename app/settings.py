@@ -2,9 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -49,6 +47,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings; tests override this dependency or clear the cache."""
     return Settings()
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]

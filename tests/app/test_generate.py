@@ -1,0 +1,189 @@
+"""`POST /generate` over real HTTP against fake Ollama and OpenAI-compatible servers.
+
+Guards the contract of DESIGN 4.3: structured output is asked for in each backend's own wire format, the
+model's files are validated and completed with scaffolding, and the project comes back as JSON, zip or
+NDJSON progress events, in both local and cloud mode.
+"""
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from tests.app.conftest import RunningService
+from tests.app.fakes import DEFAULT_MODEL, FakeOllama, FakeOpenAI, project_answer
+
+PROMPT = "A Flask app that says hello"
+
+
+async def test_local_generation_returns_model_files_plus_scaffolding(
+    service: RunningService, ollama: FakeOllama
+) -> None:
+    response = await service.client.post("/generate", json={"prompt": PROMPT})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    paths = [item["path"] for item in body["files"]]
+    assert paths[0] == "main.py"
+    assert {"Dockerfile", ".github/workflows/ci.yml", "README.md", "tests/test_smoke.py"} <= set(paths)
+    assert body["mode"] == "local"
+    assert body["model"] == DEFAULT_MODEL
+    assert body["language"] == "python"
+    assert body["summary"] == "A tiny service."
+    assert body["usage"] == {"input_tokens": 42, "output_tokens": 314}
+    assert body["attempts"] == 1
+    dockerfile = next(item["content"] for item in body["files"] if item["path"] == "Dockerfile")
+    assert "USER 10001" in dockerfile
+
+
+async def test_local_request_uses_ollama_structured_output_without_streaming(
+    service: RunningService, ollama: FakeOllama
+) -> None:
+    await service.client.post("/generate", json={"prompt": PROMPT, "model": "llama3.2"})
+
+    sent = ollama.requests[-1]
+    assert sent["model"] == "llama3.2"
+    assert sent["stream"] is False
+    assert sent["format"]["required"] == ["files", "summary"]
+    assert sent["messages"][-1] == {"role": "user", "content": PROMPT}
+
+
+async def test_cloud_generation_sends_json_schema_and_bearer_key(
+    service: RunningService, cloud: FakeOpenAI
+) -> None:
+    response = await service.client.post(
+        "/generate", json={"prompt": PROMPT}, headers={"x-llm-mode": "cloud"}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["mode"] == "cloud"
+    assert body["model"] == "openai/gpt-4o-mini"
+    assert body["usage"] == {"input_tokens": 42, "output_tokens": 314}
+    sent = cloud.requests[-1]
+    assert sent["response_format"]["type"] == "json_schema"
+    assert sent["response_format"]["json_schema"]["schema"]["required"] == ["files", "summary"]
+    assert cloud.headers[-1]["Authorization"] == f"Bearer {cloud.api_key}"
+
+
+async def test_mode_header_is_case_insensitive(service: RunningService, cloud: FakeOpenAI) -> None:
+    response = await service.client.post(
+        "/generate", json={"prompt": PROMPT}, headers={"x-llm-mode": "CLOUD"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["mode"] == "cloud"
+
+
+async def test_files_written_by_the_model_are_not_replaced_by_scaffolding(
+    service: RunningService, ollama: FakeOllama
+) -> None:
+    own = [
+        {"path": "app.py", "content": "print(1)\n"},
+        {"path": "Dockerfile", "content": "FROM scratch\n"},
+        {"path": ".github/workflows/build.yaml", "content": "name: mine\n"},
+        {"path": "tests/test_app.py", "content": "def test_one():\n    assert 1\n"},
+    ]
+    ollama.answer_with(project_answer(own))
+
+    body = (await service.client.post("/generate", json={"prompt": PROMPT})).json()
+
+    files = {item["path"]: item["content"] for item in body["files"]}
+    assert files["Dockerfile"] == "FROM scratch\n"
+    assert ".github/workflows/ci.yml" not in files
+    assert "tests/test_smoke.py" not in files
+    assert body["scaffolded"] == ["README.md"]
+
+
+async def test_node_project_gets_node_scaffolding(service: RunningService, ollama: FakeOllama) -> None:
+    ollama.answer_with(project_answer([{"path": "index.js", "content": "console.log('hi')\n"}]))
+
+    body = (await service.client.post("/generate", json={"prompt": PROMPT})).json()
+
+    files = {item["path"]: item["content"] for item in body["files"]}
+    assert body["language"] == "node"
+    assert files["Dockerfile"].startswith("FROM node:")
+    assert "USER node" in files["Dockerfile"]
+    assert "npm test" in files[".github/workflows/ci.yml"]
+    assert json.loads(files["package.json"])["scripts"]["test"] == "node --test"
+    assert "test/smoke.test.js" in files
+
+
+async def test_zip_response_holds_the_same_project(service: RunningService) -> None:
+    as_json = (await service.client.post("/generate", json={"prompt": PROMPT})).json()
+    response = await service.client.post(
+        "/generate", json={"prompt": PROMPT}, headers={"accept": "application/zip"}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert "project.zip" in response.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        unpacked = {name: archive.read(name).decode() for name in archive.namelist()}
+    assert unpacked == {item["path"]: item["content"] for item in as_json["files"]}
+
+
+@pytest.mark.parametrize("mode", ["local", "cloud"])
+async def test_ndjson_streams_progress_then_the_result(service: RunningService, mode: str) -> None:
+    events = []
+    async with service.client.stream(
+        "POST",
+        "/generate",
+        json={"prompt": PROMPT},
+        headers={"accept": "application/x-ndjson", "x-llm-mode": mode},
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        async for line in response.aiter_lines():
+            if line:
+                events.append(json.loads(line))
+
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "started"
+    assert kinds[-1] == "result"
+    assert kinds.count("progress") >= 2
+    chars = [event["chars"] for event in events if event["event"] == "progress"]
+    assert chars == sorted(chars)
+    result = events[-1]
+    assert result["mode"] == mode
+    assert result["usage"] == {"input_tokens": 42, "output_tokens": 314}
+    assert "Dockerfile" in {item["path"] for item in result["files"]}
+
+
+async def test_ndjson_local_request_asks_ollama_to_stream(
+    service: RunningService, ollama: FakeOllama
+) -> None:
+    await service.client.post(
+        "/generate", json={"prompt": PROMPT}, headers={"accept": "application/x-ndjson"}
+    )
+
+    assert ollama.requests[-1]["stream"] is True
+
+
+async def test_ndjson_retry_is_reported_as_an_event(service: RunningService, ollama: FakeOllama) -> None:
+    ollama.answer_with("not json at all", project_answer())
+
+    response = await service.client.post(
+        "/generate", json={"prompt": PROMPT}, headers={"accept": "application/x-ndjson"}
+    )
+
+    events = [json.loads(line) for line in response.text.splitlines() if line]
+    assert [e["event"] for e in events if e["event"] in ("retry", "result")] == ["retry", "result"]
+    assert events[-1]["attempts"] == 2
+
+
+async def test_ndjson_unusable_output_twice_ends_with_an_error_event(
+    service: RunningService, ollama: FakeOllama
+) -> None:
+    ollama.answer_with("nope")
+
+    response = await service.client.post(
+        "/generate", json={"prompt": PROMPT}, headers={"accept": "application/x-ndjson"}
+    )
+
+    last = json.loads(response.text.splitlines()[-1])
+    assert last["event"] == "error"
+    assert last["status"] == 502
+    assert last["detail"]

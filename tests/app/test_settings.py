@@ -1,0 +1,121 @@
+"""Settings come from the environment variables named in DESIGN 4.3, with documented defaults, and the
+cloud key can come from a mounted file; nothing is read at import time.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ENV_NAMES = [
+    "OLLAMA_BASE_URL",
+    "GENERATOR_MODEL",
+    "CLOUD_LLM_BASE_URL",
+    "CLOUD_LLM_MODEL",
+    "CLOUD_LLM_API_KEY",
+    "CLOUD_LLM_API_KEY_FILE",
+    "MAX_CONCURRENT_GENERATIONS",
+    "LLM_TIMEOUT_SECONDS",
+    "MAX_PROMPT_CHARS",
+    "MAX_REQUEST_BYTES",
+    "LOG_LEVEL",
+]
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def test_defaults(clean_env: pytest.MonkeyPatch) -> None:
+    settings = get_settings()
+
+    assert settings.ollama_base_url == "http://ollama:11434"
+    assert settings.generator_model == "qwen2.5-coder:7b"
+    assert settings.cloud_llm_base_url == "https://openrouter.ai/api/v1"
+    assert settings.cloud_llm_model == "openai/gpt-4o-mini"
+    assert settings.cloud_api_key() is None
+    assert settings.max_concurrent_generations == 32
+    assert settings.llm_timeout_seconds == 120
+    assert settings.max_prompt_chars == 8000
+    assert settings.max_request_bytes == 65536
+
+
+def test_every_design_variable_is_read(clean_env: pytest.MonkeyPatch) -> None:
+    values = {
+        "OLLAMA_BASE_URL": "http://ollama.ai.svc:11434/",
+        "GENERATOR_MODEL": "llama3.2",
+        "CLOUD_LLM_BASE_URL": "https://api.example.com/v1",
+        "CLOUD_LLM_MODEL": "gpt-x",
+        "CLOUD_LLM_API_KEY": "sk-env",
+        "MAX_CONCURRENT_GENERATIONS": "7",
+        "LLM_TIMEOUT_SECONDS": "9.5",
+        "MAX_PROMPT_CHARS": "123",
+        "MAX_REQUEST_BYTES": "4096",
+    }
+    for name, value in values.items():
+        clean_env.setenv(name, value)
+
+    settings = get_settings()
+
+    assert settings.ollama_base_url == "http://ollama.ai.svc:11434"
+    assert settings.generator_model == "llama3.2"
+    assert settings.cloud_llm_base_url == "https://api.example.com/v1"
+    assert settings.cloud_llm_model == "gpt-x"
+    assert settings.cloud_api_key() == "sk-env"
+    assert settings.max_concurrent_generations == 7
+    assert settings.llm_timeout_seconds == 9.5
+    assert settings.max_prompt_chars == 123
+    assert settings.max_request_bytes == 4096
+
+
+def test_api_key_file_is_read_and_stripped(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text("sk-from-file\n")
+    clean_env.setenv("CLOUD_LLM_API_KEY_FILE", str(key_file))
+
+    assert get_settings().cloud_api_key() == "sk-from-file"
+
+
+def test_missing_api_key_file_means_no_key(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.setenv("CLOUD_LLM_API_KEY_FILE", str(tmp_path / "absent"))
+
+    assert get_settings().cloud_api_key() is None
+
+
+def test_api_key_is_hidden_in_repr(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("CLOUD_LLM_API_KEY", "sk-very-secret")
+
+    assert "sk-very-secret" not in repr(get_settings())
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MAX_CONCURRENT_GENERATIONS", "0"), ("LLM_TIMEOUT_SECONDS", "-1"), ("OLLAMA_BASE_URL", "ollama:11434")],
+)
+def test_invalid_values_fail_naming_the_setting(clean_env: pytest.MonkeyPatch, name: str, value: str) -> None:
+    clean_env.setenv(name, value)
+
+    with pytest.raises(ValueError, match=name.lower()):
+        Settings()
+
+
+def test_importing_the_app_reads_no_settings() -> None:
+    # An invalid setting would make Settings() raise: importing must still work, as nothing reads them yet.
+    env = {**os.environ, "MAX_CONCURRENT_GENERATIONS": "0"}
+    code = "import app.main, app.settings; assert app.settings.get_settings.cache_info().currsize == 0"
+
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, check=False)
+
+    assert result.returncode == 0, result.stderr
