@@ -84,9 +84,7 @@ class GenerationService:
         """Take a generation slot or fail fast with 429; no await, so check-and-take is atomic."""
         if self._inflight >= self.settings.max_concurrent_generations:
             retry_after = str(min(120, max(1, math.ceil(self._typical_seconds))))
-            raise Saturated(
-                "too many generations in progress, retry later", headers={"Retry-After": retry_after}
-            )
+            raise Saturated("too many generations in progress, retry later", headers={"Retry-After": retry_after})
         self._inflight += 1
         self.metrics.inflight.inc()
         return Slot(self)
@@ -172,9 +170,7 @@ class GenerationService:
             language=language,
             scaffolded=added,
             warnings=outcome.project.warnings,
-            usage=Usage(
-                input_tokens=outcome.completion.input_tokens, output_tokens=outcome.completion.output_tokens
-            ),
+            usage=Usage(input_tokens=outcome.completion.input_tokens, output_tokens=outcome.completion.output_tokens),
             attempts=outcome.attempts,
         )
 

@@ -78,10 +78,7 @@ def _entries(files: Any) -> list[tuple[Any, Any]]:
     if isinstance(files, dict):  # {"path": "content", ...}
         return list(files.items())
     if isinstance(files, list):
-        return [
-            (item.get("path"), item.get("content")) if isinstance(item, dict) else (None, None)
-            for item in files
-        ]
+        return [(item.get("path"), item.get("content")) if isinstance(item, dict) else (None, None) for item in files]
     raise UnusableAnswer("the model's answer has no list of files")
 
 

@@ -18,9 +18,7 @@ _NODE_MARKERS = frozenset({"package.json"})
 def detect_language(paths: set[str]) -> Language:
     names = {path.rsplit("/", 1)[-1] for path in paths}
     python = sum(path.endswith(".py") for path in paths) + 10 * len(names & _PY_MARKERS)
-    node = sum(path.endswith((".js", ".mjs", ".cjs", ".ts")) for path in paths) + 10 * len(
-        names & _NODE_MARKERS
-    )
+    node = sum(path.endswith((".js", ".mjs", ".cjs", ".ts")) for path in paths) + 10 * len(names & _NODE_MARKERS)
     if python == node == 0:
         return "unknown"
     return "python" if python >= node else "node"

@@ -246,9 +246,7 @@ def main() -> int:
     backend_url = f"http://127.0.0.1:{backend_port}"
     service_url = f"http://127.0.0.1:{service_port}"
     python = sys.executable
-    backend = subprocess.Popen(
-        [python, "-m", "bench.app", "--serve-fake-backend", str(backend_port)], cwd=ROOT
-    )
+    backend = subprocess.Popen([python, "-m", "bench.app", "--serve-fake-backend", str(backend_port)], cwd=ROOT)
     env = {
         **os.environ,
         "OLLAMA_BASE_URL": backend_url,
@@ -278,9 +276,7 @@ def main() -> int:
     )
     try:
         asyncio.run(wait_until_up(f"{service_url}/ready"))
-        print(
-            f"fake backend latency {BACKEND_LATENCY:g} s; service pid {service.pid}; {os.cpu_count()} CPUs\n"
-        )
+        print(f"fake backend latency {BACKEND_LATENCY:g} s; service pid {service.pid}; {os.cpu_count()} CPUs\n")
         ok = asyncio.run(benchmark(backend_url, service_url, service.pid))
     finally:
         for process in (service, backend):

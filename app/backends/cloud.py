@@ -62,9 +62,7 @@ class CloudBackend:
 
     def _require_key(self) -> None:
         if not self.configured:
-            raise BackendNotConfigured(
-                "cloud mode is not configured: set CLOUD_LLM_API_KEY or CLOUD_LLM_API_KEY_FILE"
-            )
+            raise BackendNotConfigured("cloud mode is not configured: set CLOUD_LLM_API_KEY or CLOUD_LLM_API_KEY_FILE")
 
     async def complete(self, prompt: str, model: str) -> Completion:
         self._require_key()

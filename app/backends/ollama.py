@@ -38,9 +38,7 @@ class OllamaBackend:
 
     mode: Mode = "local"
 
-    def __init__(
-        self, *, base_url: str, default_model: str, timeout_seconds: float, connections: int
-    ) -> None:
+    def __init__(self, *, base_url: str, default_model: str, timeout_seconds: float, connections: int) -> None:
         self.base_url = base_url
         self.default_model = default_model
         self._session = new_session(connections=connections, timeout_seconds=timeout_seconds)

@@ -99,7 +99,5 @@ async def generate(
     log_fields(request.scope).update(files=len(result.files), attempts=result.attempts)
     if ZIP in wanted:
         archive = zip_project((item.path, item.content) for item in result.files)
-        return Response(
-            archive, media_type=ZIP, headers={"Content-Disposition": 'attachment; filename="project.zip"'}
-        )
+        return Response(archive, media_type=ZIP, headers={"Content-Disposition": 'attachment; filename="project.zip"'})
     return Response(result.model_dump_json(), media_type="application/json")

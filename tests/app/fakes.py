@@ -104,9 +104,7 @@ class FakeOllama(FakeBackend):
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
         if self.fail_status:
-            return web.json_response(
-                {"error": f"model '{body.get('model')}' failed"}, status=self.fail_status
-            )
+            return web.json_response({"error": f"model '{body.get('model')}' failed"}, status=self.fail_status)
         model = body.get("model", DEFAULT_MODEL)
         answer = self.next_answer()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -126,9 +124,7 @@ class FakeOllama(FakeBackend):
         for piece in _chunks(answer):
             line = {"model": model, "created_at": stamp, "message": {"role": "assistant", "content": piece}}
             await response.write(json.dumps({**line, "done": False}).encode() + b"\n")
-        await response.write(
-            json.dumps({**final, "message": {"role": "assistant", "content": ""}}).encode() + b"\n"
-        )
+        await response.write(json.dumps({**final, "message": {"role": "assistant", "content": ""}}).encode() + b"\n")
         await response.write_eof()
         return response
 
@@ -143,9 +139,7 @@ class FakeOpenAI(FakeBackend):
     async def completions(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return web.json_response(
-                {"error": {"message": "No auth credentials found", "code": 401}}, status=401
-            )
+            return web.json_response({"error": {"message": "No auth credentials found", "code": 401}}, status=401)
         if self.fail_status:
             return web.json_response({"error": {"message": "upstream failed"}}, status=self.fail_status)
         model = body.get("model", "openai/gpt-4o-mini")
@@ -178,9 +172,7 @@ class FakeOpenAI(FakeBackend):
             chunk = {
                 **base,
                 "object": "chat.completion.chunk",
-                "choices": [
-                    {"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}
-                ],
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}],
             }
             await response.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
         last = {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}

@@ -30,9 +30,7 @@ def test_hadolint_reports_nothing() -> None:
 def test_checkov_reports_no_failed_check() -> None:
     assert CHECKOV.exists(), f"{CHECKOV} missing: run `make install`"
 
-    result = run(
-        [str(CHECKOV), "-f", str(DOCKERFILE), "--framework", "dockerfile", "--skip-download", "--compact"]
-    )
+    result = run([str(CHECKOV), "-f", str(DOCKERFILE), "--framework", "dockerfile", "--skip-download", "--compact"])
 
     assert result.returncode == 0, result.stdout + result.stderr
     passed = re.search(r"Passed checks: (\d+), Failed checks: (\d+), Skipped checks: (\d+)", result.stdout)
@@ -49,9 +47,7 @@ def test_image_requirements_match_the_uv_lock() -> None:
         if "version" in package
     }
     pinned = dict(
-        re.findall(
-            r"^([a-z0-9_.-]+)==([^\s\\]+)", (ROOT / "app" / "requirements.txt").read_text(), re.MULTILINE
-        )
+        re.findall(r"^([a-z0-9_.-]+)==([^\s\\]+)", (ROOT / "app" / "requirements.txt").read_text(), re.MULTILINE)
     )
 
     assert {"fastapi", "uvicorn", "aiohttp", "pydantic-settings", "prometheus-client"} <= set(pinned)

@@ -49,9 +49,7 @@ async def test_invalid_request_is_422(client: httpx.AsyncClient, ollama: FakeOll
 
 
 async def test_body_that_is_not_json_is_422(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/generate", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    response = await client.post("/generate", content=b"{not json", headers={"content-type": "application/json"})
 
     assert_json_error(response, 422)
 
@@ -89,9 +87,7 @@ async def test_chunked_body_over_the_raw_size_cap_is_413(service_factory: Servic
             yield b"z" * 1000
         yield b'"}'
 
-    response = await service.client.post(
-        "/generate", content=chunks(), headers={"content-type": "application/json"}
-    )
+    response = await service.client.post("/generate", content=chunks(), headers={"content-type": "application/json"})
 
     assert_json_error(response, 413)
 
@@ -109,9 +105,7 @@ async def test_backend_unreachable_with_ndjson_is_503_before_streaming(
 ) -> None:
     service = await service_factory(ollama_base_url=closed_port_url())
 
-    response = await service.client.post(
-        "/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"}
-    )
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"})
 
     assert_json_error(response, 503)
 
@@ -136,15 +130,11 @@ async def test_slow_backend_is_504(
     assert "LLM_TIMEOUT_SECONDS" in assert_json_error(response, 504)
 
 
-async def test_slow_backend_while_streaming_is_504(
-    service_factory: ServiceFactory, ollama: FakeOllama
-) -> None:
+async def test_slow_backend_while_streaming_is_504(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
     ollama.delay = 2.0
     service = await service_factory(llm_timeout_seconds=0.3)
 
-    response = await service.client.post(
-        "/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"}
-    )
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"})
 
     assert_json_error(response, 504)
 
@@ -178,9 +168,7 @@ async def test_cloud_rejecting_the_key_is_502(service_factory: ServiceFactory) -
     assert "401" in assert_json_error(response, 502)
 
 
-async def test_saturation_is_429_with_retry_after(
-    service_factory: ServiceFactory, ollama: FakeOllama
-) -> None:
+async def test_saturation_is_429_with_retry_after(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
     ollama.delay = 0.5
     service = await service_factory(max_concurrent_generations=2)
 
@@ -188,9 +176,7 @@ async def test_saturation_is_429_with_retry_after(
     while len(ollama.requests) < 2:
         await asyncio.sleep(0.01)
     rejected = await service.client.post("/generate", json={"prompt": "x"})
-    streamed = await service.client.post(
-        "/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"}
-    )
+    streamed = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"})
     admitted = await asyncio.gather(*first)
 
     assert_json_error(rejected, 429)

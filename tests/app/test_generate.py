@@ -50,12 +50,8 @@ async def test_local_request_uses_ollama_structured_output_without_streaming(
     assert sent["messages"][-1] == {"role": "user", "content": PROMPT}
 
 
-async def test_cloud_generation_sends_json_schema_and_bearer_key(
-    service: RunningService, cloud: FakeOpenAI
-) -> None:
-    response = await service.client.post(
-        "/generate", json={"prompt": PROMPT}, headers={"x-llm-mode": "cloud"}
-    )
+async def test_cloud_generation_sends_json_schema_and_bearer_key(service: RunningService, cloud: FakeOpenAI) -> None:
+    response = await service.client.post("/generate", json={"prompt": PROMPT}, headers={"x-llm-mode": "cloud"})
 
     assert response.status_code == 200
     body = response.json()
@@ -69,9 +65,7 @@ async def test_cloud_generation_sends_json_schema_and_bearer_key(
 
 
 async def test_mode_header_is_case_insensitive(service: RunningService, cloud: FakeOpenAI) -> None:
-    response = await service.client.post(
-        "/generate", json={"prompt": PROMPT}, headers={"x-llm-mode": "CLOUD"}
-    )
+    response = await service.client.post("/generate", json={"prompt": PROMPT}, headers={"x-llm-mode": "CLOUD"})
 
     assert response.status_code == 200
     assert response.json()["mode"] == "cloud"
@@ -113,9 +107,7 @@ async def test_node_project_gets_node_scaffolding(service: RunningService, ollam
 
 async def test_zip_response_holds_the_same_project(service: RunningService) -> None:
     as_json = (await service.client.post("/generate", json={"prompt": PROMPT})).json()
-    response = await service.client.post(
-        "/generate", json={"prompt": PROMPT}, headers={"accept": "application/zip"}
-    )
+    response = await service.client.post("/generate", json={"prompt": PROMPT}, headers={"accept": "application/zip"})
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
@@ -152,12 +144,8 @@ async def test_ndjson_streams_progress_then_the_result(service: RunningService, 
     assert "Dockerfile" in {item["path"] for item in result["files"]}
 
 
-async def test_ndjson_local_request_asks_ollama_to_stream(
-    service: RunningService, ollama: FakeOllama
-) -> None:
-    await service.client.post(
-        "/generate", json={"prompt": PROMPT}, headers={"accept": "application/x-ndjson"}
-    )
+async def test_ndjson_local_request_asks_ollama_to_stream(service: RunningService, ollama: FakeOllama) -> None:
+    await service.client.post("/generate", json={"prompt": PROMPT}, headers={"accept": "application/x-ndjson"})
 
     assert ollama.requests[-1]["stream"] is True
 

@@ -6,9 +6,7 @@ from tests.app.conftest import ServiceFactory, closed_port_url
 from tests.app.fakes import DEFAULT_MODEL, FakeOllama
 
 
-async def test_health_is_ok_without_calling_a_backend(
-    service_factory: ServiceFactory, ollama: FakeOllama
-) -> None:
+async def test_health_is_ok_without_calling_a_backend(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
     service = await service_factory()
     ollama.fail_status = 500
 

@@ -43,9 +43,7 @@ UNSAFE_PATHS = [
     ],
     ids=["json-fence", "bare-fence-with-prose", "prose-around-json", "wrapped-object", "files-as-mapping"],
 )
-async def test_fenced_or_wrapped_output_is_parsed(
-    service: RunningService, ollama: FakeOllama, answer: str
-) -> None:
+async def test_fenced_or_wrapped_output_is_parsed(service: RunningService, ollama: FakeOllama, answer: str) -> None:
     ollama.answer_with(answer)
 
     response = await service.client.post("/generate", json={"prompt": "x"})
@@ -90,9 +88,7 @@ async def test_unsafe_path_from_model_never_reaches_the_response(
     )
 
     response = await service.client.post("/generate", json={"prompt": "x"})
-    zipped = await service.client.post(
-        "/generate", json={"prompt": "x"}, headers={"accept": "application/zip"}
-    )
+    zipped = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": "application/zip"})
 
     assert response.status_code == 200
     body = response.json()
@@ -124,9 +120,7 @@ async def test_dot_segments_are_normalised(service: RunningService, ollama: Fake
     assert body["files"][0]["path"] == "src/app.py"
 
 
-async def test_lone_surrogate_content_is_dropped_as_not_utf8(
-    service: RunningService, ollama: FakeOllama
-) -> None:
+async def test_lone_surrogate_content_is_dropped_as_not_utf8(service: RunningService, ollama: FakeOllama) -> None:
     # json.loads turns the escape into a lone surrogate, which no UTF-8 file can hold.
     raw = '{"files": [{"path": "bad.py", "content": "\\ud800"}, {"path": "ok.py", "content": "1"}]}'
     ollama.answer_with(raw)

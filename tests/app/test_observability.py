@@ -35,9 +35,7 @@ async def test_metrics_expose_the_design_names_and_labels(service: RunningServic
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     samples = scrape(response.text)
-    assert (
-        value(samples, "generator_http_requests_total", route="/generate", method="POST", status="200") == 2
-    )
+    assert value(samples, "generator_http_requests_total", route="/generate", method="POST", status="200") == 2
     assert value(samples, "generator_http_request_duration_seconds_count", route="/generate") == 2
     for mode, model in (("local", DEFAULT_MODEL), ("cloud", "openai/gpt-4o-mini")):
         assert value(samples, "generator_llm_request_duration_seconds_count", mode=mode, model=model) == 1
@@ -61,9 +59,7 @@ async def test_every_documented_metric_is_exposed_with_exactly_its_labels(
         assert all(set(found) == set(labels) for found, _ in series), name
 
 
-async def test_llm_errors_are_counted_by_mode_and_reason(
-    service_factory: ServiceFactory, ollama: FakeOllama
-) -> None:
+async def test_llm_errors_are_counted_by_mode_and_reason(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
     service = await service_factory(cloud_llm_base_url=closed_port_url())
     ollama.answer_with("garbage")
     await service.client.post("/generate", json={"prompt": "x"})
@@ -127,18 +123,14 @@ async def test_api_key_never_appears_in_logs_or_responses(
     if source == "file":
         key_file = tmp_path / "api-key"
         key_file.write_text(cloud.api_key + "\n")
-        service = await service_factory(
-            cloud_llm_api_key=None, cloud_llm_api_key_file=key_file, log_level="DEBUG"
-        )
+        service = await service_factory(cloud_llm_api_key=None, cloud_llm_api_key_file=key_file, log_level="DEBUG")
     else:
         service = await service_factory(log_level="DEBUG")
     texts = []
     for headers in ({"x-llm-mode": "cloud"}, {"x-llm-mode": "cloud", "accept": "application/x-ndjson"}):
         texts.append((await service.client.post("/generate", json={"prompt": "x"}, headers=headers)).text)
     cloud.fail_status = 500
-    texts.append(
-        (await service.client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud"})).text
-    )
+    texts.append((await service.client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud"})).text)
     for path in ("/metrics", "/openapi.json", "/ready", "/models"):
         texts.append((await service.client.get(path)).text)
 

@@ -48,9 +48,7 @@ def test_file_count_and_size_limits_drop_files_with_warnings() -> None:
 
 
 def test_duplicate_paths_keep_the_first() -> None:
-    parsed = parse_answer(
-        project_answer([{"path": "a.py", "content": "1"}, {"path": "./A.py", "content": "2"}])
-    )
+    parsed = parse_answer(project_answer([{"path": "a.py", "content": "1"}, {"path": "./A.py", "content": "2"}]))
 
     assert [(f.path, f.content) for f in parsed.files] == [("a.py", "1")]
     assert parsed.warnings == ["file #2 dropped: duplicate path"]
@@ -76,9 +74,7 @@ def test_language_detection(paths: set[str], language: str) -> None:
 
 
 def test_unknown_language_gets_only_a_readme() -> None:
-    files, language, added = scaffold(
-        parse_answer(project_answer([{"path": "main.go", "content": ""}])).files, ""
-    )
+    files, language, added = scaffold(parse_answer(project_answer([{"path": "main.go", "content": ""}])).files, "")
 
     assert language == "unknown"
     assert added == ["README.md"]
@@ -87,9 +83,7 @@ def test_unknown_language_gets_only_a_readme() -> None:
 
 def test_python_dockerfile_installs_requirements_and_runs_the_entry_point() -> None:
     parsed = parse_answer(
-        project_answer(
-            [{"path": "app.py", "content": ""}, {"path": "requirements.txt", "content": "flask\n"}]
-        )
+        project_answer([{"path": "app.py", "content": ""}, {"path": "requirements.txt", "content": "flask\n"}])
     )
 
     files, _, _ = scaffold(parsed.files, "")
