@@ -12,12 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.runtime.sync_await import _ensure_event_loop
 
 from infra.render import RenderResult, run_program
 from infra.render.__main__ import write_render
 from tests.support import StackInput, stack_input
 
 RenderStack = Callable[..., RenderResult]
+
+
+@pytest.fixture(autouse=True)
+def _event_loop_for_pulumi(request: pytest.FixtureRequest) -> None:
+    """Pulumi Outputs need a current event loop; async app tests (pytest-asyncio) close and unset theirs."""
+    if request.node.get_closest_marker("asyncio") is None:
+        _ensure_event_loop()
 
 
 @pytest.fixture(scope="session")

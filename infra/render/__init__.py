@@ -14,7 +14,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from infra.config import PROJECT
 from infra.render import wire
@@ -65,6 +65,9 @@ def run_program(
     """Run `program` (default: `stacks.program.main`) for `stack` with the given raw config under mocks."""
     entry: Program = program if program is not None else _default_program()
     monitor = RecordingMonitor()
+    # The SDK creates futures on the current loop as soon as the root stack exists; a caller (e.g. a test runner)
+    # may have closed and unset its own loop.
+    _ensure_event_loop()  # type: ignore[no-untyped-call]
     settings.ROOT.set(None)
     runtime_config.set_all_config(dict(values), sorted(secret_keys))
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
