@@ -21,7 +21,7 @@ install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(CRD_TOOLS)/node_modules
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 # checkov pins packaging<24, which the Pulumi SDKs cannot share: it lives in its own locked venv.
