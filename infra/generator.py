@@ -65,6 +65,8 @@ class GeneratorArgs:
     """Login server of the platform registry; the image is `<server>/prompt2prod-generator` unless
     `generator.imageRepository` is set."""
     secret_store: SecretStore
+    image_pull_secret: str | None = None
+    """Name of a `kubernetes.io/dockerconfigjson` Secret in the namespace (a private external registry)."""
     cloud_llm_api_key: pulumi.Input[str] | None = None
     """The `cloudLlmApiKey` secret (a secret Output). None: cloud mode disabled."""
     canary_image_tag: str | None = None
@@ -194,6 +196,7 @@ def generator_pod_spec(
     image: pulumi.Input[str],
     pinned: bool,
     secrets: SecretMount | None,
+    image_pull_secret: str | None = None,
 ) -> k8s.core.v1.PodSpecArgs:
     volumes = [
         k8s.core.v1.VolumeArgs(name="tmp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=TMP_SIZE_LIMIT))
@@ -201,6 +204,9 @@ def generator_pod_spec(
     if secrets is not None:
         volumes.append(secrets.volume)
     return k8s.core.v1.PodSpecArgs(
+        image_pull_secrets=[k8s.core.v1.LocalObjectReferenceArgs(name=image_pull_secret)]
+        if image_pull_secret
+        else None,
         service_account_name=SERVICE_ACCOUNT,
         automount_service_account_token=False,
         # Service links would inject e.g. GENERATOR_PORT=tcp://… for the `generator` Service, which collides with
@@ -439,7 +445,13 @@ class Generator(pulumi.ComponentResource):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=dict(pod_labels)),
                     spec=generator_pod_spec(
-                        config, track=track, environment=args.environment, image=image, pinned=pinned, secrets=secrets
+                        config,
+                        track=track,
+                        environment=args.environment,
+                        image=image,
+                        pinned=pinned,
+                        secrets=secrets,
+                        image_pull_secret=args.image_pull_secret,
                     ),
                 ),
             ),

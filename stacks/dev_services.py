@@ -9,6 +9,7 @@ from infra.cluster import ClusterHandle
 from infra.config import StackConfig
 from infra.in_cluster_registry import InClusterRegistry, InClusterRegistryArgs
 from infra.namespaces import Namespaces
+from infra.registry_pull_secret import SECRET_NAME as PULL_SECRET_NAME
 from infra.registry_pull_secret import RegistryPullSecret, RegistryPullSecretArgs
 from infra.secret_store import KubernetesSecretStore
 from stacks.config import secret
@@ -21,6 +22,7 @@ def dev_services(
     """The in-cluster registry (or the external registry's pull secret) and Kubernetes Secrets as the store."""
     registry = config.platform.registry
     login_server: pulumi.Input[str]
+    pull_secret: str | None = None
     if registry.kind == "inCluster":
         settings = registry.in_cluster
         login_server = InClusterRegistry(
@@ -43,6 +45,7 @@ def dev_services(
             raise ValueError("registry.external.server is required")
         login_server = external.server
         if external.username is not None:
+            pull_secret = PULL_SECRET_NAME
             RegistryPullSecret(
                 "registry-pull",
                 RegistryPullSecretArgs(
@@ -53,4 +56,6 @@ def dev_services(
                     pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_GENERATOR]]),
                 ),
             )
-    return ClusterServices(registry_login_server=login_server, secret_store=KubernetesSecretStore())
+    return ClusterServices(
+        registry_login_server=login_server, secret_store=KubernetesSecretStore(), image_pull_secret=pull_secret
+    )

@@ -17,3 +17,5 @@ class ClusterServices:
     """Workloads ask it for their secrets as files (`workload_secrets`)."""
     key_vault_uri: pulumi.Input[str] | None = None
     """prod only."""
+    image_pull_secret: str | None = None
+    """dev with a private external registry: the pull Secret's name in the generator namespace."""

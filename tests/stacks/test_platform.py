@@ -30,3 +30,13 @@ def test_prod_pulls_from_acr(render_stack: RenderStack) -> None:
     assert result.outputs["registryLoginServer"].endswith(".azurecr.io")
     assert result.outputs["generatorImage"].startswith(result.outputs["registryLoginServer"])
     assert result.outputs["keyVaultUri"].startswith("https://")
+
+
+def test_a_private_external_registry_is_pulled_with_its_pull_secret(render_stack: RenderStack) -> None:
+    external = {"kind": "external", "external": {"server": "registry.example.com", "username": "ci"}}
+    result = render_stack("dev", {"registry": external}, secrets={"registryPassword": "pw"})
+    deployment = result.named("generator-deployment").inputs
+    assert deployment["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "registry-pull"}]
+    assert result.named("registry-pull").type == "prompt2prod:index:RegistryPullSecret" or any(
+        r.inputs.get("metadata", {}).get("name") == "registry-pull" for r in result.of_type("kubernetes:core/v1:Secret")
+    )
