@@ -37,6 +37,8 @@ def test_a_private_external_registry_is_pulled_with_its_pull_secret(render_stack
     result = render_stack("dev", {"registry": external}, secrets={"registryPassword": "pw"})
     deployment = result.named("generator-deployment").inputs
     assert deployment["spec"]["template"]["spec"]["imagePullSecrets"] == [{"name": "registry-pull"}]
-    assert result.named("registry-pull").type == "prompt2prod:index:RegistryPullSecret" or any(
-        r.inputs.get("metadata", {}).get("name") == "registry-pull" for r in result.of_type("kubernetes:core/v1:Secret")
-    )
+    (pull,) = [
+        r for r in result.of_type("kubernetes:core/v1:Secret") if r.inputs["metadata"]["name"] == "registry-pull"
+    ]
+    assert pull.inputs["metadata"]["namespace"] == "generator"
+    assert pull.inputs["type"] == "kubernetes.io/dockerconfigjson"
