@@ -16,6 +16,7 @@ from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
 from infra.gateway import Gateway, GatewayArgs
 from infra.generator import Generator, GeneratorArgs
+from infra.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from infra.kgateway import Kgateway, KgatewayArgs
 from infra.monitoring_values import LokiBlobStorage
 from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs, PodSecurityLevel
@@ -75,6 +76,11 @@ def build_platform(
         ),
         opts=in_cluster,
     )
+    ollama_opts = in_cluster
+    if platform.ollama.gpu.enabled and cluster.has_gpu_nodes:
+        # GPU nodes advertise `nvidia.com/gpu` only once the device plugin runs on them.
+        device_plugin = NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(), opts=in_cluster)
+        ollama_opts = pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[device_plugin]))
     ollama = Ollama(
         "ollama",
         OllamaArgs(
@@ -82,7 +88,7 @@ def build_platform(
             storage_class=cluster.storage_class,
             namespace=namespaces.by_name[topology.NAMESPACE_LLM].metadata.name,
         ),
-        opts=in_cluster,
+        opts=ollama_opts,
     )
     generator = Generator(
         "generator",
