@@ -44,6 +44,13 @@ def environment_of(info: ValidationInfo) -> Environment:
     return env
 
 
+def at_least_two_in_prod(replicas: int, info: ValidationInfo, reason: str) -> int:
+    """Replica counts that prod keeps highly available: refuse fewer than 2 there, saying `reason`."""
+    if environment_of(info) == "prod" and replicas < 2:
+        raise ValueError(reason)
+    return replicas
+
+
 # Kubernetes resource quantities, e.g. "500m", "2", "512Mi", "20Gi".
 _QUANTITY = re.compile(r"^(\d+(\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 _BINARY_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}

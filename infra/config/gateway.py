@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, environment_of
+from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, at_least_two_in_prod, environment_of
 
 
 class CanaryConfig(Section):
@@ -34,9 +34,9 @@ class ControllerConfig(Section):
     @field_validator("replicas")
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        if environment_of(info) == "prod" and value < 2:
-            raise ValueError("prod runs at least 2 controller replicas so that a node drain keeps routes updating")
-        return value
+        return at_least_two_in_prod(
+            value, info, "prod runs at least 2 controller replicas so that a node drain keeps routes updating"
+        )
 
 
 class ProxyConfig(Section):
@@ -48,9 +48,9 @@ class ProxyConfig(Section):
     @field_validator("replicas")
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        if environment_of(info) == "prod" and value < 2:
-            raise ValueError("prod runs at least 2 gateway proxy replicas so that a node drain keeps the site up")
-        return value
+        return at_least_two_in_prod(
+            value, info, "prod runs at least 2 gateway proxy replicas so that a node drain keeps the site up"
+        )
 
 
 class GatewayConfig(Section):

@@ -7,7 +7,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, HttpUrl, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import ImageRepository, ImageTag, PositiveInt, Resources, Section, environment_of
+from infra.config.base import (
+    ImageRepository,
+    ImageTag,
+    PositiveInt,
+    Resources,
+    Section,
+    at_least_two_in_prod,
+)
 
 _IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -58,9 +65,9 @@ class GeneratorConfig(Section):
     @field_validator("replicas")
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        if environment_of(info) == "prod" and value < 2:
-            raise ValueError("prod runs at least 2 replicas so that a node drain never takes the service down")
-        return value
+        return at_least_two_in_prod(
+            value, info, "prod runs at least 2 replicas so that a node drain never takes the service down"
+        )
 
     @model_validator(mode="after")
     def _max_replicas_above_replicas(self) -> GeneratorConfig:
