@@ -1,5 +1,6 @@
 """The `LLMBackend` protocol, what a backend call returns, and the mapping of transport failures to errors."""
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,6 +110,17 @@ def translating_errors(name: str) -> Iterator[None]:
         raise BackendUnavailable(f"{name} broke off its answer") from exc
     except (aiohttp.ClientError, OSError) as exc:
         raise BackendUnavailable(f"{name} is unreachable") from exc
+
+
+def decode_json_object(name: str, raw: bytes) -> dict[str, Any]:
+    """A backend's JSON body (or one streamed line of it) as an object; anything else is its fault (502)."""
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise BackendStatusError(f"{name} answered with a body that is not JSON") from exc
+    if not isinstance(value, dict):
+        raise BackendStatusError(f"{name} answered with an unexpected body")
+    return value
 
 
 async def raise_for_backend_status(name: str, response: aiohttp.ClientResponse) -> None:

@@ -4,7 +4,6 @@ Structured output through `response_format` (json_schema), streaming through ser
 The API key only ever lives in the session's Authorization header; it is never logged or echoed.
 """
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +14,7 @@ from app.backends.base import (
     Mode,
     StreamEvent,
     aiter_lines,
+    decode_json_object,
     messages_for,
     new_session,
     raise_for_backend_status,
@@ -72,7 +72,7 @@ class CloudBackend:
             ) as response:
                 await raise_for_backend_status(_NAME, response)
                 payload = await response.read()
-        body = _decode(payload)
+        body = decode_json_object(_NAME, payload)
         choices = body.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise BackendStatusError(f"{_NAME} answered without choices")
@@ -105,7 +105,7 @@ class CloudBackend:
                     if data == b"[DONE]":
                         yield Completion("".join(parts), reported_model, input_tokens, output_tokens)
                         return
-                    chunk = _decode(data)
+                    chunk = decode_json_object(_NAME, data)
                     if "error" in chunk:
                         raise BackendStatusError(f"{_NAME} failed while streaming")
                     reported_model = str(chunk.get("model") or reported_model)
@@ -119,16 +119,6 @@ class CloudBackend:
 
     async def close(self) -> None:
         await self._session.close()
-
-
-def _decode(raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise BackendStatusError(f"{_NAME} answered with a body that is not JSON") from exc
-    if not isinstance(value, dict):
-        raise BackendStatusError(f"{_NAME} answered with an unexpected body")
-    return value
 
 
 def _delta_text(chunk: dict[str, Any]) -> str:

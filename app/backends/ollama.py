@@ -1,6 +1,5 @@
 """The local backend: Ollama's native API (`/api/chat` with a JSON-schema `format`, `/api/tags`)."""
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from app.backends.base import (
     ModelInfo,
     StreamEvent,
     aiter_lines,
+    decode_json_object,
     messages_for,
     new_session,
     raise_for_backend_status,
@@ -69,7 +69,7 @@ class OllamaBackend:
             ) as response:
                 await raise_for_backend_status(_NAME, response)
                 async for line in aiter_lines(response):
-                    chunk = _decode(line)
+                    chunk = decode_json_object(_NAME, line)
                     if "error" in chunk:
                         raise BackendStatusError(f"{_NAME} failed while streaming")
                     text = _message_text(chunk)
@@ -91,7 +91,7 @@ class OllamaBackend:
             async with self._session.get(f"{self.base_url}/api/tags", timeout=_PROBE_TIMEOUT) as response:
                 await raise_for_backend_status(_NAME, response)
                 payload = await response.read()
-        body = _decode(payload)
+        body = decode_json_object(_NAME, payload)
         models = body.get("models")
         if not isinstance(models, list):
             raise BackendStatusError(f"{_NAME} answered /api/tags with an unexpected body")
@@ -123,16 +123,6 @@ class OllamaBackend:
         await self._session.close()
 
 
-def _decode(raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise BackendStatusError(f"{_NAME} answered with a body that is not JSON") from exc
-    if not isinstance(value, dict):
-        raise BackendStatusError(f"{_NAME} answered with an unexpected body")
-    return value
-
-
 def _message_text(chunk: dict[str, Any]) -> str:
     message = chunk.get("message")
     content = message.get("content") if isinstance(message, dict) else None
@@ -144,7 +134,7 @@ def _count(value: object) -> int:
 
 
 def _completion(payload: bytes, model: str) -> Completion:
-    body = _decode(payload)
+    body = decode_json_object(_NAME, payload)
     if "error" in body:
         raise BackendStatusError(f"{_NAME} reported an error")
     return Completion(
