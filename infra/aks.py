@@ -32,10 +32,10 @@ import pulumi_azure_native.resources as resources
 import yaml
 
 from infra import topology
+from infra.azure_roles import AKS_RBAC_CLUSTER_ADMIN_ROLE, role_definition_id
 from infra.cluster import ClusterHandle
 from infra.config.cluster import AksSettings, GpuPool, NodePool
 
-AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 STORAGE_CLASS = "managed-csi-premium"
 SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 MAX_SURGE = "33%"
@@ -295,12 +295,7 @@ class AksCluster(pulumi.ComponentResource):
         admin = authorization.RoleAssignment(
             f"{name}-deployer-admin",
             principal_id=client.object_id,
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                client.subscription_id,
-                "/providers/Microsoft.Authorization/roleDefinitions/",
-                AKS_RBAC_CLUSTER_ADMIN_ROLE,
-            ),
+            role_definition_id=role_definition_id(client.subscription_id, AKS_RBAC_CLUSTER_ADMIN_ROLE),
             scope=cluster.id,
             opts=child,
         )

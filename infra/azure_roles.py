@@ -8,6 +8,10 @@ import pulumi
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 # Built-in role "Key Vault Secrets User": read secret contents, nothing else.
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+# Built-in role "Storage Blob Data Contributor": read, write and delete blobs (Loki's chunks).
+STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+# Built-in role "Azure Kubernetes Service RBAC Cluster Admin" (local accounts are disabled: Entra ID + Azure RBAC).
+AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
 
 def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
@@ -15,3 +19,8 @@ def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.
     return pulumi.Output.concat(
         "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
     )
+
+
+def service_account_subject(namespace: str, service_account: str) -> str:
+    """The subject a federated identity credential trusts: tokens AKS issues to this ServiceAccount."""
+    return f"system:serviceaccount:{namespace}:{service_account}"

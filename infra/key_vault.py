@@ -34,7 +34,7 @@ import pulumi_random as random
 import yaml
 from pulumi_azure_native import authorization, keyvault, managedidentity
 
-from infra.azure_roles import KEY_VAULT_SECRETS_USER, role_definition_id
+from infra.azure_roles import KEY_VAULT_SECRETS_USER, role_definition_id, service_account_subject
 from infra.secret_store import FILE_NAME, SecretMount, WorkloadSecretsArgs
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a credential
@@ -205,7 +205,7 @@ class KeyVaultSecretStore:
             resource_group_name=store.resource_group_name,
             resource_name_=identity.name,
             issuer=store.oidc_issuer_url,
-            subject=f"system:serviceaccount:{args.namespace}:{args.service_account}",
+            subject=service_account_subject(args.namespace, args.service_account),
             audiences=[TOKEN_EXCHANGE_AUDIENCE],
             opts=azure,
         )

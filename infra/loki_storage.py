@@ -16,9 +16,9 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity, storage
 
 from infra import topology
+from infra.azure_roles import STORAGE_BLOB_DATA_CONTRIBUTOR, role_definition_id, service_account_subject
 from infra.monitoring_values import LOKI_SERVICE_ACCOUNT, LokiBlobStorage
 
-STORAGE_BLOB_DATA_CONTRIBUTOR: Final = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 CONTAINER: Final = "loki"
 
 
@@ -26,14 +26,6 @@ def storage_account_name(project: str, stack: str) -> str:
     """A stable, globally unique-enough account name: 3-24 lower-case letters and digits."""
     digest = hashlib.sha256(f"{project}/{stack}".encode()).hexdigest()[:14]
     return f"lokilogs{digest}"
-
-
-def role_definition_id(subscription_id: str, role: str) -> str:
-    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{role}"
-
-
-def service_account_subject(namespace: str, service_account: str) -> str:
-    return f"system:serviceaccount:{namespace}:{service_account}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,9 +91,7 @@ class LokiAzureStorage(pulumi.ComponentResource):
             f"{name}-blob-contributor",
             principal_id=identity.principal_id,
             principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=subscription.subscription_id.apply(
-                lambda sub: role_definition_id(sub, STORAGE_BLOB_DATA_CONTRIBUTOR)
-            ),
+            role_definition_id=role_definition_id(subscription.subscription_id, STORAGE_BLOB_DATA_CONTRIBUTOR),
             scope=account.id,
             opts=child,
         )

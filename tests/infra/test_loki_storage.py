@@ -7,13 +7,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.loki_storage import (
-    LokiAzureStorage,
-    LokiAzureStorageArgs,
-    role_definition_id,
-    service_account_subject,
-    storage_account_name,
-)
+from infra.azure_roles import service_account_subject
+from infra.loki_storage import LokiAzureStorage, LokiAzureStorageArgs, storage_account_name
 from infra.render import RenderResult, run_program
 from infra.render.mocks import MOCK_SUBSCRIPTION_ID, _azure_guid
 
@@ -54,8 +49,9 @@ def test_identity_is_federated_with_lokis_service_account(result: RenderResult) 
 
 def test_identity_may_read_and_write_blobs_of_this_account_only(result: RenderResult) -> None:
     assignment = result.named("loki-logs-blob-contributor")
-    assert assignment.inputs["roleDefinitionId"] == role_definition_id(
-        MOCK_SUBSCRIPTION_ID, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+    assert assignment.inputs["roleDefinitionId"] == (
+        f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/"
+        "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
     )
     assert assignment.inputs["scope"] == "loki-logs-account-id"
     assert assignment.inputs["principalType"] == "ServicePrincipal"
