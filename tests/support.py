@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.config import PROJECT
+from infra.config import PROJECT, deep_merge
 from infra.render.stack_file import encode_config_value, read_stack_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,8 +33,6 @@ def stack_input(
             continue
         current = values.get(full)
         if isinstance(value, dict) and current is not None and current.startswith("{"):
-            import json
-
             value = deep_merge(json.loads(current), value)
         values[full] = encode_config_value(value)
     secret_keys = set(raw.secret_keys)
@@ -41,14 +40,6 @@ def stack_input(
         values[f"{PROJECT}:{key}"] = secret
         secret_keys.add(f"{PROJECT}:{key}")
     return StackInput(values, frozenset(secret_keys))
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
-    return merged
 
 
 def validate_builtin_kinds(document: dict[str, Any], version: str = "1.33.0") -> None:

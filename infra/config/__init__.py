@@ -139,7 +139,7 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
     platform: PlatformConfig | None = None
     try:
         platform = PlatformConfig.model_validate(
-            _merge(ENVIRONMENT_DEFAULTS[environment], document), context={"environment": environment}
+            deep_merge(ENVIRONMENT_DEFAULTS[environment], document), context={"environment": environment}
         )
     except ValidationError as error:
         problems.extend(_describe(error))
@@ -178,11 +178,12 @@ def _decode(raw: str) -> Any:
     return raw
 
 
-def _merge(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(defaults)
-    for key, value in values.items():
-        base = merged.get(key)
-        merged[key] = _merge(base, value) if isinstance(base, dict) and isinstance(value, dict) else value
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`, merging nested mappings key by key (other values are replaced)."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
     return merged
 
 
@@ -219,5 +220,6 @@ __all__ = [
     "PlatformConfig",
     "SecretName",
     "StackConfig",
+    "deep_merge",
     "parse_config",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from infra.config import deep_merge
 from infra.render.__main__ import EXIT_INVALID_CONFIG, main
 
 PROD_BASE: dict[str, Any] = {
@@ -131,19 +132,11 @@ def _write_stack(project: Path, config: dict[str, Any]) -> None:
     (project / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": config}))
 
 
-def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overrides.items():
-        current = merged.get(key)
-        merged[key] = _merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
-    return merged
-
-
 @pytest.mark.parametrize(("base", "overrides", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_config_exits_2_naming_the_key_and_writes_nothing(
     base: dict[str, Any], overrides: dict[str, Any], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _write_stack(tmp_path / "project", _merge(base, overrides))
+    _write_stack(tmp_path / "project", deep_merge(base, overrides))
     out = tmp_path / "out"
 
     code = main(["--stack", "bad", "--out", str(out), "--project-dir", str(tmp_path / "project")])
@@ -157,7 +150,7 @@ def test_bad_config_exits_2_naming_the_key_and_writes_nothing(
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = _merge(
+    config = deep_merge(
         PROD_BASE,
         {
             "prompt2prod:gateway": {"tls": "none"},
