@@ -32,8 +32,8 @@ Spec = dict[str, Any]
 
 
 def serving_listener(config: GatewayConfig) -> Listener:
-    """The listener the application routes attach to: `https` whenever TLS is configured."""
-    return "http" if config.tls == "none" else "https"
+    """The listener the application routes attach to: `https` whenever TLS is configured (named as the scheme)."""
+    return config.scheme
 
 
 def gateway_spec(config: GatewayConfig, tls_secret_name: str | None) -> Spec:

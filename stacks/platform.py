@@ -14,7 +14,7 @@ import pulumi
 from infra import topology
 from infra.cluster import ClusterHandle, kubernetes_provider
 from infra.config import StackConfig
-from infra.gateway import Gateway, GatewayArgs
+from infra.gateway import Gateway, GatewayArgs, public_url
 from infra.generator import Generator, GeneratorArgs
 from infra.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from infra.kgateway import Kgateway, KgatewayArgs
@@ -56,8 +56,7 @@ def build_platform(
     services = services if services is not None else dev_services(config, cluster, namespaces, in_cluster)
 
     gateway_settings = platform.gateway
-    scheme = "http" if gateway_settings.tls == "none" else "https"
-    grafana_url = f"{scheme}://{gateway_settings.grafana_hostname}"
+    grafana_url = public_url(gateway_settings, "grafana")
     observability = Observability(
         "observability",
         ObservabilityArgs(
@@ -68,8 +67,8 @@ def build_platform(
             grafana_url=grafana_url,
             links={
                 "Grafana": grafana_url,
-                "Generator API": f"{scheme}://{gateway_settings.generator_hostname}",
-                "LLM API": f"{scheme}://{gateway_settings.llm_hostname}",
+                "Generator API": public_url(gateway_settings, "generator"),
+                "LLM API": public_url(gateway_settings, "llm"),
             },
             loki_blob=loki_blob,
             depends_on=list(namespaces.by_name.values()),
