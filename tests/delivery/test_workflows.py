@@ -17,8 +17,7 @@ from typing import Any
 
 import yaml
 
-from tests.gates.test_checkov import run_checkov
-from tests.support import REPO
+from tests.support import REPO, run_checkov
 
 WORKFLOWS = REPO / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))

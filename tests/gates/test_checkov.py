@@ -6,32 +6,9 @@ and the reason must be stated: an unexplained skip fails this gate as surely as 
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
-from tests.support import REPO
-
-CHECKOV = REPO / ".tools" / "checkov" / "bin" / "checkov"
-
-
-def run_checkov(directory: Path, framework: str) -> dict[str, Any]:
-    # No --quiet: it would drop skipped checks from the report, and the gate must see every skip's reason.
-    assert CHECKOV.exists() or shutil.which("checkov"), "checkov is not installed: run `make install`"
-    binary = str(CHECKOV) if CHECKOV.exists() else "checkov"
-    completed = subprocess.run(
-        [binary, "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert completed.returncode in (0, 1), completed.stderr
-    report = json.loads(completed.stdout)
-    # checkov prints a bare summary (no "results") when it finds nothing to check.
-    return report if isinstance(report, dict) else {"results": {}, "summary": report}
+from tests.support import run_checkov
 
 
 def test_checkov_kubernetes_has_no_failed_check(rendered_dir: Path) -> None:

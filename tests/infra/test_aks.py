@@ -8,7 +8,6 @@ checkov's own ARM checks on an ARM template made from the same inputs.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,7 @@ from infra.config import parse_config
 from infra.render import RenderResult, run_program
 from infra.render.mocks import MOCK_DEPLOYER_OBJECT_ID, MOCK_TENANT_ID
 from tests.conftest import RenderStack
-from tests.gates.test_checkov import CHECKOV
-from tests.support import stack_input
+from tests.support import run_checkov, stack_input
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
@@ -179,15 +177,7 @@ def arm_template(result: RenderResult) -> dict[str, Any]:
 def test_checkov_arm_checks_pass_on_the_cluster(render_stack: RenderStack, tmp_path: Path) -> None:
     with_gpu = render_stack("prod", {"cluster": {"aks": {"gpuPool": {}}}, "ollama": {"gpu": {"enabled": True}}})
     (tmp_path / "aks.json").write_text(json.dumps(arm_template(with_gpu)))
-    completed = subprocess.run(
-        [str(CHECKOV), "-d", str(tmp_path), "--framework", "arm", "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert completed.returncode in (0, 1), completed.stderr
-    results = json.loads(completed.stdout)["results"]
+    results = run_checkov(tmp_path, "arm")["results"]
     failed = {check["check_id"] for check in results.get("failed_checks", [])}
     passed = {check["check_id"] for check in results.get("passed_checks", [])}
     assert failed == set(EXPLAINED_ARM_FAILURES)

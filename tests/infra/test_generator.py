@@ -9,7 +9,6 @@ the ServiceMonitor waits for the prometheus-operator CRDs, and every variant pas
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,9 +41,8 @@ from infra.render import RecordedResource, RenderResult, run_program
 from infra.render.__main__ import write_render
 from infra.secret_store import KubernetesSecretStore, SecretMount, WorkloadSecretsArgs
 from tests.conftest import RenderStack
-from tests.gates.test_checkov import CHECKOV
 from tests.gates.test_kubernetes_schemas import KUBERNETES_VERSION
-from tests.support import stack_input
+from tests.support import run_checkov, stack_input
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 API_KEY = "GENERATOR-TEST-cloud-key-9f3a"
@@ -480,16 +478,7 @@ def variant_gates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
     root = tmp_path_factory.mktemp("generator-variants")
     for variant, (render, _, _) in VARIANTS.items():
         write_render(render(), root / variant)
-    # Not `--quiet`: a quiet JSON report lists failed checks only, and the skips are part of what is checked here.
-    completed = subprocess.run(
-        [str(CHECKOV), "-d", str(root), "--framework", "kubernetes", "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    report = json.loads(completed.stdout)
-    return root, report if isinstance(report, list) else [report]
+    return root, [run_checkov(root, "kubernetes")]
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

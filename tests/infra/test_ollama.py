@@ -24,8 +24,7 @@ from infra.ollama_preload import preload_job_name
 from infra.render import RenderResult, run_program
 from infra.render.__main__ import write_render
 from tests.conftest import RenderStack
-from tests.gates.test_checkov import run_checkov
-from tests.support import stack_input
+from tests.support import run_checkov, stack_input
 
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 JOB = "kubernetes:batch/v1:Job"
