@@ -8,7 +8,7 @@ Creates, in the `registry` namespace:
 - a NodePort Service, so that the K3s node's containerd pulls from `localhost:<nodePort>` (see `registries_yaml`);
 - a NetworkPolicy: only the registry port is reachable, and the registry opens no connection itself.
 
-The registry has no authentication: keep its NodePort on a trusted network (README "Registry").
+The registry has no authentication: keep its NodePort on a trusted network (docs/clusters.md, "Registry").
 """
 
 from __future__ import annotations

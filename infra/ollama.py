@@ -262,7 +262,7 @@ class Ollama(pulumi.ComponentResource):
         )
         # The models are many GB that take long to download again: the claim is protected (any update that would
         # delete or replace it fails, e.g. a storage class change) and retained if it ever leaves the program.
-        # README "Ollama and models" says how to delete it on purpose.
+        # docs/ollama.md ("Storage") says how to delete it on purpose.
         volume = k8s.core.v1.PersistentVolumeClaim(
             f"{name}-models",
             metadata=metadata("ollama-models", server_labels()),

@@ -149,7 +149,7 @@ def overview_links(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def overview(outputs: StackOutputs) -> dict[str, Any]:
-    """The document the platform-overview dashboard consumes (README "Stack outputs" documents it)."""
+    """The document the platform-overview dashboard consumes (docs/outputs.md documents it)."""
     document = outputs_document(outputs)
     return {
         "formatVersion": OVERVIEW_FORMAT_VERSION,

@@ -82,7 +82,7 @@ class PlatformConfig(Section):
         if self.ollama.gpu.enabled and self.cluster.kind == "aks" and self.cluster.aks.gpu_pool is None:
             raise ValueError("ollama.gpu.enabled needs cluster.aks.gpuPool: the cluster has no GPU nodes")
         # The program installs K3s without the NVIDIA runtime and device plugin, so `nvidia.com/gpu` would never
-        # be allocatable and Ollama would stay Pending. An `existing` cluster may have GPU nodes (see README).
+        # be allocatable and Ollama would stay Pending. An `existing` cluster may have GPU nodes (see docs/ollama.md).
         if self.ollama.gpu.enabled and self.cluster.kind == "k3s":
             raise ValueError(
                 "ollama.gpu.enabled is not supported with cluster.kind 'k3s' (no NVIDIA device plugin is "

@@ -32,7 +32,7 @@ class Section(BaseModel):
         populate_by_name=True,
         # Defaults that are models are validated again with the stack's context (prod rules apply to them too).
         revalidate_instances="always",
-        # The docstring under a field is its description (shown in the README's config reference).
+        # The docstring under a field is its description (shown in docs/configuration.md).
         use_attribute_docstrings=True,
     )
 

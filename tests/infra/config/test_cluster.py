@@ -177,14 +177,14 @@ def test_cluster_kind_must_fit_the_environment(environment: str, kind: str) -> N
     )
 
 
-def test_readme_documents_every_cluster_key() -> None:
+def test_docs_document_every_cluster_key() -> None:
     from pydantic import BaseModel
 
     from infra.config.cluster import AksSettings, ClusterConfig, ExistingClusterSettings, K3sSettings
     from tests.support import REPO
 
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Clusters, registry and secret store", 1)[1].split("\n### Registry", 1)[0]
+    page = (REPO / "docs" / "clusters.md").read_text()
+    section = page.split("\n## Registry", 1)[0]
 
     def keys(prefix: str, model: type[BaseModel]) -> set[str]:
         return {f"`{prefix}{field.alias or name}`" for name, field in model.model_fields.items()}

@@ -1,5 +1,5 @@
-"""README's configuration reference is generated from the models: a key added, renamed or re-documented in
-`infra/config` without regenerating README.md fails here, so the README never lies about config keys."""
+"""docs/configuration.md is generated from the models: a key added, renamed or re-documented in
+`infra/config` without regenerating the page fails here, so the docs never lie about config keys."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from infra.config.reference import reference
 from tests.support import REPO
 
 
-def test_readme_config_reference_matches_the_models() -> None:
-    readme = (REPO / "README.md").read_text()
-    assert reference() in readme, (
-        "README.md's configuration reference is stale: "
-        "run `.venv/bin/python -m infra.config.reference --write README.md`"
+def test_docs_config_reference_matches_the_models() -> None:
+    page = (REPO / "docs" / "configuration.md").read_text()
+    assert reference() in page, (
+        "docs/configuration.md is stale: run `.venv/bin/python -m infra.config.reference --write docs/configuration.md`"
     )
 
 
