@@ -5,7 +5,7 @@
   published `pulumi-<version>-checksums.txt`, unpacked and run once (`pulumi version` must print the pinned
   version) before it is moved into `<dest>/<version>/bin`. A checksum mismatch, a checksums file without this
   platform's archive, an unsafe archive or a binary that reports another version is refused, and nothing is kept.
-- When no mirror can be reached, it exits 1 having changed nothing, and says what to install by hand and from where.
+- When no mirror can be reached, it exits 1 having installed nothing, and says what to install by hand and from where.
 
 Standard library only: it runs with the system Python, before the project's `.venv` exists.
 """
