@@ -1,0 +1,79 @@
+"""How long one generation request may live: its deadline, and no longer than its client stays connected.
+
+REQUEST_TIMEOUT_SECONDS bounds the whole request, every attempt and the whole stream included (the gateway's
+route timeout and the pod's grace period are derived from it); LLM_TIMEOUT_SECONDS bounds one backend call,
+capped by what remains of the request's budget. A client that disconnects cancels the backend call at once,
+whatever the response mode, so that its generation slot is free again.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager, suppress
+from typing import TypeVar
+
+from starlette.types import Receive
+
+from app.errors import BackendTimeout
+
+T = TypeVar("T")
+
+
+class RequestTimeout(BackendTimeout):
+    """The request as a whole ran out of time (504, like a backend timeout)."""
+
+
+class ClientGone(Exception):
+    """The client disconnected: there is nobody left to answer."""
+
+
+class Deadline:
+    """The time budget of one request, started when the request is admitted."""
+
+    def __init__(self, *, request_seconds: float, call_seconds: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.end = self._loop.time() + request_seconds
+        self.call_seconds = call_seconds
+
+    def remaining(self) -> float:
+        return self.end - self._loop.time()
+
+    def call_end(self) -> float:
+        """When a backend call that starts now must be over."""
+        return min(self._loop.time() + self.call_seconds, self.end)
+
+    @asynccontextmanager
+    async def until(self, call_end: float, backend: str) -> AsyncIterator[None]:
+        """Bound one step of a backend call (the call itself, or the wait for its next streamed piece)."""
+        try:
+            async with asyncio.timeout_at(call_end):
+                yield
+        except TimeoutError as exc:
+            if call_end >= self.end:
+                raise RequestTimeout("the request did not finish within REQUEST_TIMEOUT_SECONDS") from exc
+            raise BackendTimeout(f"{backend} did not answer within LLM_TIMEOUT_SECONDS") from exc
+
+
+async def _disconnected(receive: Receive) -> None:
+    # The body has been read: what the server hands out next is the disconnect (or nothing, until it happens).
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def watched(receive: Receive, work: Awaitable[T], deadline: Deadline) -> T:
+    """The result of `work`, unless the client disconnects first (ClientGone) or the deadline passes
+    (RequestTimeout); either way `work` is cancelled, which closes its backend call, before this returns."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait({task, watcher}, timeout=max(0.0, deadline.remaining()), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+    if not task.cancelled():
+        return task.result()
+    if watcher.done() and not watcher.cancelled():
+        raise ClientGone
+    raise RequestTimeout("the request did not finish within REQUEST_TIMEOUT_SECONDS")
