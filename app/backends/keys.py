@@ -40,11 +40,12 @@ def _read_key_file(path: Path) -> str:
         raise BackendNotConfigured(
             f"cloud mode is not configured: {source} cannot be opened ({exc.strerror})"
         ) from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise BackendNotConfigured(f"cloud mode is not configured: {source} is not a regular file")
-        raw = file.read(MAX_KEY_BYTES + 1)
+        raw = os.read(fd, MAX_KEY_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(raw) > MAX_KEY_BYTES:
         raise BackendNotConfigured(f"cloud mode is not configured: {source} is larger than {MAX_KEY_BYTES} bytes")
     try:

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from app.project import unsafe_path_reason
+from app.paths import unsafe_path_reason
 from tests.app.conftest import RunningService
 from tests.app.fakes import FakeOllama, project_answer
 

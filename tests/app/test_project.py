@@ -7,14 +7,8 @@ import zipfile
 
 import pytest
 
-from app.project import (
-    MAX_FILE_BYTES,
-    MAX_FILES,
-    UnusableAnswer,
-    parse_answer,
-    unsafe_path_reason,
-    zip_project,
-)
+from app.paths import unsafe_path_reason
+from app.project import MAX_FILE_BYTES, MAX_FILES, UnusableAnswer, parse_answer, zip_project
 from app.scaffold import detect_language, scaffold
 from tests.app.fakes import project_answer
 from tests.app.test_model_output import UNSAFE_PATHS
@@ -73,12 +67,12 @@ def test_language_detection(paths: set[str], language: str) -> None:
     assert detect_language(paths) == language
 
 
-def test_unknown_language_gets_only_a_readme() -> None:
+def test_unknown_language_gets_a_readme_and_the_generic_ci() -> None:
     files, language, added = scaffold(parse_answer(project_answer([{"path": "main.go", "content": ""}])).files, "")
 
     assert language == "unknown"
-    assert added == ["README.md"]
-    assert [f.path for f in files] == ["main.go", "README.md"]
+    assert added == ["README.md", ".github/workflows/ci.yml"]
+    assert [f.path for f in files] == ["main.go", "README.md", ".github/workflows/ci.yml"]
 
 
 def test_python_dockerfile_installs_requirements_and_runs_the_entry_point() -> None:
