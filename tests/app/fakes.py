@@ -98,12 +98,14 @@ class FakeBackend(ABC):
 @dataclass
 class FakeOllama(FakeBackend):
     models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL, "llama3.2:latest"])
+    tags_delay: float = 0.0
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/api/chat", self.chat), web.get("/api/tags", self.tags)]
 
     async def tags(self, request: web.Request) -> web.Response:
         self.requests.append({"path": "/api/tags"})
+        await asyncio.sleep(self.tags_delay)
         if self.fail_status:
             return web.json_response({"error": "boom"}, status=self.fail_status)
         return web.json_response(

@@ -177,7 +177,9 @@ def _fault(name: str, statuses: set[int], handler: Handler | None = None, answer
 
 
 _DEEP = '{"files": ' + "[" * 100_000 + "]" * 100_000 + "}"
-_SURROGATES = '{"files": [{"path": "\\ud800.py", "content": "x"}, {"path": "ok.py", "content": "1"}], "summary": "\\udc00"}'
+_SURROGATES = (
+    '{"files": [{"path": "\\ud800.py", "content": "x"}, {"path": "ok.py", "content": "1"}], "summary": "\\udc00"}'
+)
 _MANY_FILES = json.dumps({"files": [{"path": f"f{i}.py", "content": ""} for i in range(60_000)], "summary": "s"})
 _HUGE_SUMMARY = json.dumps({"files": [{"path": "a.py", "content": "1"}], "summary": "s" * (3 * MiB)})
 

@@ -64,7 +64,7 @@ async def test_cloud_generation_sends_json_schema_and_bearer_key(service: Runnin
     assert cloud.headers[-1]["Authorization"] == f"Bearer {cloud.api_key}"
 
 
-@pytest.mark.parametrize("mode", ["CLOUD", "Cloud", " cloud ", "cloud ", "", "local,cloud"])
+@pytest.mark.parametrize("mode", ["CLOUD", "Cloud", "", "local,cloud", "cloud;q=1", "remote"])
 async def test_mode_header_other_than_exactly_local_or_cloud_is_400(
     service: RunningService, cloud: FakeOpenAI, ollama: FakeOllama, mode: str
 ) -> None:

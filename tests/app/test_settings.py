@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import InvalidSettings, Settings, get_settings
+from app.settings import InvalidSettings, get_settings
 from infra.config import PlatformConfig
 
 ROOT = Path(__file__).resolve().parents[2]
