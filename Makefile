@@ -12,7 +12,7 @@ CRD_TOOLS := tools/crds
 STACK ?= dev
 OUT ?= build/render/$(STACK)
 
-.PHONY: help install lint typecheck unit test render preview up destroy bench bench-app clean
+.PHONY: help install lint typecheck unit test render preview up destroy bench bench-app soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ bench: install ## Render time of each stack vs import-only time of the same SDK 
 
 bench-app: install ## Generator service overhead vs direct backend calls at 1/64/256 concurrency
 	$(PY) -m bench.app
+
+soak: install ## Generator service under 3000 hostile requests: RSS, /metrics series, 500s, /health p99
+	$(PY) -m bench.soak
 
 clean: ## Remove build output (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,5 @@
 """Generation: concurrency limit, backend choice, one retry on unusable output, deadlines, metrics, scaffolding."""
 
-import asyncio
 import logging
 import math
 import time
@@ -16,6 +15,7 @@ from app.backends.reader import INLINE_PARSE_BYTES
 from app.errors import Saturated, ServiceError, UnknownMode, UnusableOutput
 from app.lifetime import Deadline
 from app.metrics import Metrics, ModelLabels
+from app.offload import offload
 from app.project import ParsedProject, UnusableAnswer, parse_answer
 from app.scaffold import scaffold
 from app.schemas import FileOut, GenerateResponse, Usage
@@ -40,7 +40,7 @@ async def parse_project(text: str) -> ParsedProject:
     """`parse_answer`, in a worker thread when the answer is large enough to hold up the event loop."""
     if len(text) <= INLINE_PARSE_BYTES:
         return parse_answer(text)
-    return await asyncio.to_thread(parse_answer, text)
+    return await offload(lambda: parse_answer(text))
 
 
 class Slot:
@@ -147,8 +147,8 @@ class GenerationService:
 
     async def stream(
         self, mode: Mode, prompt: str, model: str, deadline: Deadline
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        """Progress events of one generation; backend failures surface as ServiceError."""
+    ) -> AsyncGenerator[dict[str, Any] | GenerateResponse, None]:
+        """Progress events of one generation, then the response; backend failures surface as ServiceError."""
         backend = self.backend(mode)
         for attempt in range(1, ATTEMPTS + 1):
             started = time.perf_counter()
@@ -179,10 +179,7 @@ class GenerationService:
                 self._unusable(mode, model, attempt, exc)
                 yield {"event": "retry", "attempt": attempt, "reason": str(exc)}
                 continue
-            yield {
-                "event": "result",
-                **self.respond(mode, Outcome(project, completion, attempt)).model_dump(),
-            }
+            yield self.respond(mode, Outcome(project, completion, attempt))
             return
 
     def respond(self, mode: Mode, outcome: Outcome) -> GenerateResponse:

@@ -148,6 +148,9 @@ def parse_answer(text: str) -> ParsedProject:
     budget = MAX_TOTAL_BYTES - SCAFFOLD_RESERVE_BYTES - 2 * len(summary.encode("utf-8"))
     total = 0
     for index, (path, content) in enumerate(entries, start=1):
+        if len(files) >= MAX_FILES:  # checked first: the rest need no costlier look
+            warnings.drop(index, f"more than {MAX_FILES} files")
+            continue
         reason = _file_reason(path, content)
         if reason is not None:
             warnings.drop(index, reason)
@@ -165,8 +168,6 @@ def parse_answer(text: str) -> ParsedProject:
             warnings.drop(index, conflict)
         elif size > MAX_FILE_BYTES:
             warnings.drop(index, f"larger than {MAX_FILE_BYTES} bytes")
-        elif len(files) >= MAX_FILES:
-            warnings.drop(index, f"more than {MAX_FILES} files")
         elif total + size > budget:
             warnings.drop(index, f"project larger than {MAX_TOTAL_BYTES} bytes")
         else:

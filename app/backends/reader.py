@@ -2,11 +2,10 @@
 
 A backend (or whatever answers in its place) is not trusted with the service's memory or its event loop: the
 bytes of one answer are capped while they are read (a declared Content-Length over the cap is refused before
-reading), streamed lines share that cap whatever their length, and a large JSON document is parsed in a worker
-thread so that `/health` keeps answering. Each failure is the backend's fault: 502.
+reading), streamed lines share that cap whatever their length, and a large JSON document is parsed off the
+event loop (app/offload.py) so that `/health` keeps answering. Each failure is the backend's fault: 502.
 """
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any, Final
@@ -14,6 +13,7 @@ from typing import Any, Final
 import aiohttp
 
 from app.errors import BackendStatusError
+from app.offload import offload
 
 #: Twice the project cap (4 MiB of files): room for the JSON escaping of the model's answer, twice over.
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
@@ -33,15 +33,15 @@ def _check_headers(name: str, response: aiohttp.ClientResponse) -> None:
         raise BackendStatusError(f"{name} answered with a compressed body it was not asked for")
 
 
-async def read_body(name: str, response: aiohttp.ClientResponse) -> bytes:
-    """The whole body, or 502 as soon as it passes MAX_BODY_BYTES."""
+async def read_body(name: str, response: aiohttp.ClientResponse) -> bytearray:
+    """The whole body, or 502 as soon as it passes MAX_BODY_BYTES (not copied to bytes: it can be large)."""
     _check_headers(name, response)
     body = bytearray()
     async for chunk in response.content.iter_any():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise _too_large(name)
-    return bytes(body)
+    return body
 
 
 async def read_lines(name: str, response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
@@ -65,10 +65,10 @@ async def read_lines(name: str, response: aiohttp.ClientResponse) -> AsyncIterat
         yield bytes(line)
 
 
-async def decode_json_object(name: str, raw: bytes) -> dict[str, Any]:
+async def decode_json_object(name: str, raw: bytes | bytearray) -> dict[str, Any]:
     """A backend's JSON body (or one streamed line of it) as an object; anything else is its fault (502)."""
     try:
-        value = json.loads(raw) if len(raw) <= INLINE_PARSE_BYTES else await asyncio.to_thread(json.loads, raw)
+        value = json.loads(raw) if len(raw) <= INLINE_PARSE_BYTES else await offload(lambda: json.loads(raw))
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         raise BackendStatusError(f"{name} answered with a body that is not JSON") from exc
     if not isinstance(value, dict):

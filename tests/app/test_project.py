@@ -31,14 +31,15 @@ def test_non_string_path_is_rejected() -> None:
 
 
 def test_file_count_and_size_limits_drop_files_with_warnings() -> None:
-    files = [{"path": f"f{i}.py", "content": "x"} for i in range(MAX_FILES + 3)]
-    files.append({"path": "big.py", "content": "x" * (MAX_FILE_BYTES + 1)})
+    files = [{"path": "big.py", "content": "x" * (MAX_FILE_BYTES + 1)}]
+    files += [{"path": f"f{i}.py", "content": "x"} for i in range(MAX_FILES + 3)]
 
     parsed = parse_answer(project_answer(files))
 
     assert len(parsed.files) == MAX_FILES
     assert len(parsed.warnings) == 4
-    assert "larger than" in parsed.warnings[-1]
+    assert "larger than" in parsed.warnings[0]
+    assert parsed.warnings[-1] == f"file #{MAX_FILES + 4} dropped: more than {MAX_FILES} files"
 
 
 def test_duplicate_paths_keep_the_first() -> None:
