@@ -32,6 +32,9 @@ class Deadline:
     def __init__(self, *, request_seconds: float, call_seconds: float) -> None:
         self._loop = asyncio.get_running_loop()
         self.end = self._loop.time() + request_seconds
+        # Backend work stops a little before the end, so that the 504 (or the NDJSON error event) still goes
+        # out in time; `watched` enforces the end itself.
+        self._work_end = self.end - min(0.5, request_seconds * 0.05)
         self.call_seconds = call_seconds
 
     def remaining(self) -> float:
@@ -39,7 +42,7 @@ class Deadline:
 
     def call_end(self) -> float:
         """When a backend call that starts now must be over."""
-        return min(self._loop.time() + self.call_seconds, self.end)
+        return min(self._loop.time() + self.call_seconds, self._work_end)
 
     @asynccontextmanager
     async def until(self, call_end: float, backend: str) -> AsyncIterator[None]:
@@ -48,7 +51,7 @@ class Deadline:
             async with asyncio.timeout_at(call_end):
                 yield
         except TimeoutError as exc:
-            if call_end >= self.end:
+            if call_end >= self._work_end:
                 raise RequestTimeout("the request did not finish within REQUEST_TIMEOUT_SECONDS") from exc
             raise BackendTimeout(f"{backend} did not answer within LLM_TIMEOUT_SECONDS") from exc
 

@@ -1,10 +1,8 @@
 """`POST /generate`: prompt in, project out (JSON, zip or NDJSON progress events)."""
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncGenerator, Callable, Coroutine
-from contextlib import suppress
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -99,13 +97,10 @@ class _ProgressResponse(StreamingResponse):
         except ClientGone:
             set_final_status(self._request.scope, 499)
         except RequestTimeout as exc:
-            # The events stop at the deadline with an error event of their own; this is for a client too slow
-            # to read them, which may not read this one either: the attempt is bounded.
+            # The events stop at the deadline with an error event of their own: this is a client too slow to
+            # read them. Nothing more can reach it in time; the server closes the connection.
             if final_status(self._request.scope) is None:
                 set_final_status(self._request.scope, exc.status_code)
-                with suppress(Exception):
-                    async with asyncio.timeout(1):
-                        await send({"type": "http.response.body", "body": _error_line(exc), "more_body": False})
         finally:
             # Cancelled while handing a line on, the generator would otherwise keep its slot until collected.
             await self._lines.aclose()
