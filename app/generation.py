@@ -183,7 +183,8 @@ class GenerationService:
             return
 
     def respond(self, mode: Mode, outcome: Outcome) -> GenerateResponse:
-        files, language, added = scaffold(outcome.project.files, outcome.project.summary)
+        project = outcome.project
+        files, language, added = scaffold(project.files, project.summary, project.paths)
         return GenerateResponse(
             files=[FileOut(path=item.path, content=item.content) for item in files],
             model=outcome.completion.model,

@@ -29,14 +29,21 @@ _IGNORABLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Controls, format characters, surrogates, private use, unassigned, line and paragraph separators.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
+def _invisible(part: str) -> bool:
+    if part.isascii():  # the common case, and the only invisible ASCII characters are controls
+        return _ASCII_CONTROL.search(part) is not None
+    return any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in part) or bool(_IGNORABLE.search(part))
+
+
 def _component_reason(part: str) -> str | None:
-    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in part) or _IGNORABLE.search(part):
+    if _invisible(part):
         return "path contains control or invisible characters"
-    if len(unicodedata.normalize("NFD", part).encode("utf-8")) > MAX_NAME_BYTES:
+    if len(part if part.isascii() else unicodedata.normalize("NFD", part).encode("utf-8")) > MAX_NAME_BYTES:
         return f"a path component is longer than {MAX_NAME_BYTES} bytes"
     if _WINDOWS_FORBIDDEN.search(part):
         return 'path contains a character Windows refuses in names (<>:"|?*)'
@@ -83,29 +90,34 @@ def normalize_path(path: str) -> str:
 
 def fold(name: str) -> str:
     """The name as a case- and normalization-insensitive file system compares it (APFS's full case folding)."""
+    if name.isascii():  # casefold is lower() there, and NFD changes nothing
+        return name.lower()
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
 
 
 class PathSet:
-    """Paths that can be unpacked side by side: no two fold to one name, no file where a folder must be."""
+    """Paths that can be unpacked side by side: no two fold to one name, no file where a folder must be, and
+    nothing inside a reserved folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, reserved_folder: str | None = None) -> None:
         self._files: set[str] = set()
         self._folders: set[str] = set()
+        self._reserved = fold(reserved_folder.rstrip("/") + "/") if reserved_folder else None
 
-    def conflict(self, path: str) -> str | None:
-        """Why `path` (normalized) cannot join the set, or None."""
+    def claim(self, path: str, *, reserved: bool = False) -> str | None:
+        """Add `path` (normalized) unless it clashes, and say why it does; `reserved` lets the owner of the
+        reserved folder in."""
         key = fold(path)
         if key in self._files:
             return "duplicate path"
         if key in self._folders:
             return "a folder of the project has the same name"
+        if not reserved and self._reserved is not None and key.startswith(self._reserved):
+            return f"{self._reserved} holds only the scaffolded CI workflow"
         parts = key.split("/")
-        if any("/".join(parts[:end]) in self._files for end in range(1, len(parts))):
+        folders = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        if any(folder in self._files for folder in folders):
             return "a file of the project has the name of one of its folders"
+        self._files.add(key)
+        self._folders.update(folders)
         return None
-
-    def add(self, path: str) -> None:
-        parts = fold(path).split("/")
-        self._files.add("/".join(parts))
-        self._folders.update("/".join(parts[:end]) for end in range(1, len(parts)))

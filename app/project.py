@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from app.paths import CI_WORKFLOW, PathSet, fold, normalize_path, unsafe_path_reason
+from app.paths import CI_WORKFLOW, PathSet, normalize_path, unsafe_path_reason
 
 MAX_FILES: Final = 200
 MAX_FILE_BYTES: Final = 256 * 1024
@@ -27,7 +27,6 @@ MAX_WARNINGS: Final = 20
 
 _FENCE_OPEN = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_WORKFLOWS = fold(CI_WORKFLOW.rsplit("/", 1)[0] + "/")
 # Fixed timestamp: the same project always zips to the same bytes.
 _ZIP_DATE: Final = (2024, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--, as `unzip` and Python's zipfile read the Unix mode (create_system 3).
@@ -40,11 +39,20 @@ class ProjectFile:
     content: str
 
 
+def project_paths() -> PathSet:
+    """The paths of a new project: the scaffolded CI workflow's, and nothing else in its folder."""
+    paths = PathSet(reserved_folder=CI_WORKFLOW.rsplit("/", 1)[0])
+    paths.claim(CI_WORKFLOW, reserved=True)
+    return paths
+
+
 @dataclass(slots=True)
 class ParsedProject:
     files: list[ProjectFile]
     summary: str
     warnings: list[str] = field(default_factory=list)
+    #: The files' paths, which the scaffolding must not clash with.
+    paths: PathSet = field(default_factory=project_paths)
 
 
 class UnusableAnswer(ValueError):
@@ -127,8 +135,6 @@ def _file_reason(path: object, content: object) -> str | None:
     reason = unsafe_path_reason(path)
     if reason is None and not isinstance(content, str):
         return "content is not a string"
-    if reason is None and fold(normalize_path(str(path))).startswith(_WORKFLOWS):
-        return f"{_WORKFLOWS} holds only the scaffolded CI workflow"
     return reason
 
 
@@ -142,8 +148,7 @@ def parse_answer(text: str) -> ParsedProject:
     warnings = _Warnings()
     summary = _summary(raw_summary, warnings)
     files: list[ProjectFile] = []
-    taken = PathSet()
-    taken.add(CI_WORKFLOW)
+    taken = project_paths()
     # The summary is returned and also becomes the README: it counts twice against the total.
     budget = MAX_TOTAL_BYTES - SCAFFOLD_RESERVE_BYTES - 2 * len(summary.encode("utf-8"))
     total = 0
@@ -163,20 +168,18 @@ def parse_answer(text: str) -> ParsedProject:
         except UnicodeEncodeError:
             warnings.drop(index, "content is not valid UTF-8")
             continue
-        conflict = taken.conflict(clean)
-        if conflict is not None:
-            warnings.drop(index, conflict)
-        elif size > MAX_FILE_BYTES:
+        if size > MAX_FILE_BYTES:
             warnings.drop(index, f"larger than {MAX_FILE_BYTES} bytes")
         elif total + size > budget:
             warnings.drop(index, f"project larger than {MAX_TOTAL_BYTES} bytes")
+        elif (conflict := taken.claim(clean)) is not None:
+            warnings.drop(index, conflict)
         else:
-            taken.add(clean)
             total += size
             files.append(ProjectFile(clean, content))
     if not files:
         raise UnusableAnswer("the model's answer holds no usable file")
-    return ParsedProject(files=files, summary=summary, warnings=warnings.done())
+    return ParsedProject(files=files, summary=summary, warnings=warnings.done(), paths=taken)
 
 
 def zip_project(files: Iterable[tuple[str, str]]) -> bytes:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from app.paths import CI_WORKFLOW, PathSet
-from app.project import ProjectFile
+from app.project import ProjectFile, project_paths
 
 Language = Literal["python", "node", "unknown"]
 
@@ -199,8 +199,13 @@ def _has_tests(paths: set[str], language: Language) -> bool:
     return any(p.startswith(("test/", "tests/", "__tests__/")) or ".test." in p for p in paths)
 
 
-def scaffold(files: list[ProjectFile], summary: str) -> tuple[list[ProjectFile], Language, list[str]]:
-    """The project with the missing scaffolding appended, its language and the paths that were added."""
+def scaffold(
+    files: list[ProjectFile], summary: str, taken: PathSet | None = None
+) -> tuple[list[ProjectFile], Language, list[str]]:
+    """The project with the missing scaffolding appended, its language and the paths that were added.
+
+    `taken`: the paths of `files` as `parse_answer` claimed them (recomputed when not given).
+    """
     paths = {item.path for item in files}
     language = detect_language(paths)
     wanted: list[tuple[str, Callable[[], str]]] = [("README.md", lambda: _readme(summary, language))]
@@ -221,12 +226,13 @@ def scaffold(files: list[ProjectFile], summary: str) -> tuple[list[ProjectFile],
             wanted.append(("test/smoke.test.js", lambda: _NODE_TEST))
     else:
         wanted.append((CI_WORKFLOW, lambda: _GENERIC_CI))
-    taken = PathSet()
-    for item in files:
-        taken.add(item.path)
+    if taken is None:
+        taken = project_paths()
+        for item in files:
+            taken.claim(item.path)
     added: list[ProjectFile] = []
     for path, render in wanted:
-        if taken.conflict(path) is None:
-            taken.add(path)
+        # The CI workflow's path was claimed for it from the start.
+        if path == CI_WORKFLOW or taken.claim(path) is None:
             added.append(ProjectFile(path, render()))
     return files + added, language, [item.path for item in added]

@@ -2,7 +2,8 @@
 
 The fake backend (a separate process) answers Ollama's `/api/chat` after a fixed 2 s. At 1, 64 and 256
 concurrent requests the load generator (an aiohttp client in this process) first calls the backend directly,
-then calls the service (a real `uvicorn app.main:app` process, one worker) which calls the backend. It prints
+then calls the service (a real `uvicorn app.main:app` process, one worker, with the container's flags) which
+calls the backend. It prints
 added latency p50/p99, the throughput ratio, the service's CPU time per request (utime+stime from
 /proc/<pid>/stat), its peak RSS (VmHWM) and errors, then PASS/FAIL against the targets of issue 7.
 
@@ -48,6 +49,10 @@ ADDED_P99_MS = {1: 20.0, 64: 150.0, 256: 500.0}
 THROUGHPUT_RATIO = {64: 0.95, 256: 0.9}
 CPU_MS_PER_REQUEST = {64: 1.5, 256: 1.5}
 PEAK_RSS_MB = 250.0
+
+#: The service runs as the container runs it (app/Dockerfile's CMD flags and malloc settings).
+CONTAINER_FLAGS = ("--no-access-log", "--log-config", "app/logging.json", "--http", "app.server:ReadTimeoutProtocol")
+CONTAINER_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
 def serve_fake_backend(port: int) -> None:
@@ -253,6 +258,7 @@ def main() -> int:
         "GENERATOR_MODEL": MODEL,
         "MAX_CONCURRENT_GENERATIONS": "512",
         "LLM_TIMEOUT_SECONDS": "30",
+        **CONTAINER_ENV,
     }
     service = subprocess.Popen(
         [
@@ -268,7 +274,7 @@ def main() -> int:
             "1",
             "--backlog",
             "2048",
-            "--no-access-log",
+            *CONTAINER_FLAGS,
         ],
         cwd=ROOT,
         env=env,

@@ -28,7 +28,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.app import ROOT, free_port, wait_until_up
+from bench.app import CONTAINER_ENV, CONTAINER_FLAGS, ROOT, free_port, wait_until_up
 
 REQUESTS = 3000
 CONCURRENCY = 8  # clients, as many as the platform's default generation slots
@@ -266,14 +266,11 @@ def main() -> int:
         "LLM_TIMEOUT_SECONDS": "5",
         "REQUEST_TIMEOUT_SECONDS": "10",
         "LOG_LEVEL": "WARNING",
-        # As the container sets them (app/Dockerfile): freed buffers go back to the system.
-        "MALLOC_ARENA_MAX": "2",
-        "MALLOC_MMAP_THRESHOLD_": "131072",
+        **CONTAINER_ENV,
     }
-    flags = ["--no-access-log", "--log-config", "app/logging.json", "--http", "app.server:ReadTimeoutProtocol"]
     log = args.service_log.open("w") if args.service_log else subprocess.DEVNULL
     service = subprocess.Popen(
-        [python, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(service_port), *flags],
+        [python, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(service_port), *CONTAINER_FLAGS],
         cwd=ROOT,
         env=env,
         stdout=log,
