@@ -140,10 +140,13 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("VmRSS not found")
 
 
-async def series(session: aiohttp.ClientSession, url: str) -> tuple[int, int]:
+async def series(session: aiohttp.ClientSession, url: str) -> tuple[int, int, float]:
+    """The number of series, the size of the exposition and the generations in flight."""
     async with session.get(f"{url}/metrics") as response:
         text = await response.text()
-    return sum(1 for line in text.splitlines() if line and not line.startswith("#")), len(text)
+    samples = [line for line in text.splitlines() if line and not line.startswith("#")]
+    inflight = next(float(line.split()[-1]) for line in samples if line.startswith("generator_inflight_generations"))
+    return len(samples), len(text), inflight
 
 
 class Soak:
@@ -167,9 +170,11 @@ class Soak:
             status = str(response.status)
             if response.status == 200 and accept == "application/x-ndjson":
                 last = json.loads(payload.splitlines()[-1])
-                status = "200" if last["event"] == "result" else f"event {last['status']}"
+                status = {"result": "200", "error": f"event {last.get('status')}"}.get(last["event"], "cut off")
         except TimeoutError:
             status = "abandoned"
+        except (aiohttp.ClientError, ValueError):  # a connection dropped, a stream cut mid-line
+            status = "cut off"
         self.statuses[status] += 1
         if status == "429":
             await asyncio.sleep(0.05)  # a polite client backs off (Retry-After would idle the soak)
@@ -208,7 +213,7 @@ async def soak(url: str, pid: int, requests: int) -> bool:
         await asyncio.gather(*(warm.worker(session, WARM_UP // 10) for _ in range(10)))
         await asyncio.sleep(1)
         rss_start = rss_mb(pid)
-        series_start, _ = await series(session, url)
+        series_start, _, _ = await series(session, url)
         run = Soak(url, seed=2)
         ours, theirs = multiprocessing.Pipe()
         prober = multiprocessing.Process(target=probe_health, args=(url, theirs))
@@ -221,7 +226,7 @@ async def soak(url: str, pid: int, requests: int) -> bool:
         prober.join()
         await asyncio.sleep(2)  # abandoned calls finish cancelling
         rss_end = rss_mb(pid)
-        series_end, metrics_bytes = await series(session, url)
+        series_end, metrics_bytes, inflight = await series(session, url)
     sent = sum(run.statuses.values())
     print(f"{sent} requests in {wall:.0f} s ({sent / wall:.1f}/s), {CONCURRENCY} concurrent; outcomes:")
     for status, count in sorted(run.statuses.items()):
@@ -230,12 +235,15 @@ async def soak(url: str, pid: int, requests: int) -> bool:
     p50, p99 = percentile(health_ms, 0.5), percentile(health_ms, 0.99)
     print(f"RSS: {rss_start:.1f} MB after warm-up, {rss_end:.1f} MB at the end ({growth:+.1%})")
     print(f"/metrics: {series_start} series after warm-up, {series_end} at the end ({metrics_bytes} bytes)")
+    print(f"generations in flight at the end: {inflight:g}")
     print(f"/health: {len(health_ms)} probes, p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(health_ms):.1f} ms")
     server_errors = sum(count for status, count in run.statuses.items() if "500" in status)
     verdicts = [
         (f"RSS within {RSS_GROWTH:.0%} of its start", growth <= RSS_GROWTH),
         (f"/metrics series bounded (<= {MAX_SERIES})", series_end <= MAX_SERIES),
         ("zero 500s", server_errors == 0),
+        ("no answer cut off", run.statuses["cut off"] == 0),
+        ("no generation slot still taken at the end", inflight == 0),
         (f"/health p99 < {HEALTH_P99_MS:g} ms", p99 < HEALTH_P99_MS),
     ]
     print()
