@@ -71,7 +71,8 @@ def _node_dockerfile(paths: set[str]) -> str:
     )
 
 
-_PYTHON_CI = """name: ci
+# Every scaffolded workflow: read-only token, checkout without persisted credentials, then the steps.
+_CI_HEAD = """name: ci
 on:
   push:
   pull_request:
@@ -84,7 +85,11 @@ jobs:
       - uses: actions/checkout@v4
         with:
           persist-credentials: false
-      - uses: actions/setup-python@v5
+"""
+
+_PYTHON_CI = (
+    _CI_HEAD
+    + """      - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
       - name: Install
@@ -99,21 +104,11 @@ jobs:
       - name: Build image
         run: docker build -t app:ci .
 """
+)
 
-_NODE_CI = """name: ci
-on:
-  push:
-  pull_request:
-permissions:
-  contents: read
-jobs:
-  lint-test-build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - uses: actions/setup-node@v4
+_NODE_CI = (
+    _CI_HEAD
+    + """      - uses: actions/setup-node@v4
         with:
           node-version: "22"
       - name: Install
@@ -125,25 +120,16 @@ jobs:
       - name: Build image
         run: docker build -t app:ci .
 """
+)
 
-_GENERIC_CI = """name: ci
-on:
-  push:
-  pull_request:
-permissions:
-  contents: read
-jobs:
-  test-build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - name: Test
+_GENERIC_CI = (
+    _CI_HEAD
+    + """      - name: Test
         run: if [ -f Makefile ]; then make test; else echo "no Makefile: add the project's test command"; fi
       - name: Build image
         run: if [ -f Dockerfile ]; then docker build -t app:ci .; fi
 """
+)
 
 _PYTHON_TEST = '''"""Smoke test added by Prompt2Prod: every Python file in the project compiles."""
 

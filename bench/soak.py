@@ -28,7 +28,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.app import CONTAINER_ENV, CONTAINER_FLAGS, ROOT, free_port, wait_until_up
+from bench.app import ROOT, free_port, print_verdicts, start_service, stop, wait_until_up
 
 REQUESTS = 3000
 CONCURRENCY = 8  # clients, as many as the platform's default generation slots
@@ -246,10 +246,7 @@ async def soak(url: str, pid: int, requests: int) -> bool:
         ("no generation slot still taken at the end", inflight == 0),
         (f"/health p99 < {HEALTH_P99_MS:g} ms", p99 < HEALTH_P99_MS),
     ]
-    print()
-    for name, ok in verdicts:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    return all(ok for _, ok in verdicts)
+    return print_verdicts(verdicts)
 
 
 def main() -> int:
@@ -266,7 +263,6 @@ def main() -> int:
     python = sys.executable
     backend = subprocess.Popen([python, "-m", "bench.soak", "--serve-hostile-backend", str(backend_port)], cwd=ROOT)
     env = {
-        **os.environ,
         "OLLAMA_BASE_URL": backend_url,
         "GENERATOR_MODEL": "soak-model",
         "CLOUD_LLM_BASE_URL": f"{backend_url}/v1",
@@ -274,23 +270,15 @@ def main() -> int:
         "LLM_TIMEOUT_SECONDS": "5",
         "REQUEST_TIMEOUT_SECONDS": "10",
         "LOG_LEVEL": "WARNING",
-        **CONTAINER_ENV,
     }
     log = args.service_log.open("w") if args.service_log else subprocess.DEVNULL
-    service = subprocess.Popen(
-        [python, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(service_port), *CONTAINER_FLAGS],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-    )
+    service = start_service(service_port, env, stdout=log)
     try:
         asyncio.run(wait_until_up(f"{service_url}/health"))
         print(f"service pid {service.pid}; {os.cpu_count()} CPUs\n")
         ok = asyncio.run(soak(service_url, service.pid, args.requests))
     finally:
-        for process in (service, backend):
-            process.terminate()
-            process.wait(timeout=30)
+        stop(service, backend)
     return 0 if ok else 1
 
 

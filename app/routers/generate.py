@@ -19,7 +19,7 @@ from app.deps import GenerationDep
 from app.errors import PayloadTooLarge, ServiceError, error_responses
 from app.generation import GenerationService, Slot, parse_mode
 from app.lifetime import ClientGone, Deadline, RequestTimeout, watched
-from app.middleware import final_status, log_fields, set_final_status
+from app.middleware import CLIENT_GONE, final_status, log_fields, set_final_status
 from app.offload import offload
 from app.project import MAX_TOTAL_BYTES, zip_project
 from app.schemas import GenerateRequest, GenerateResponse
@@ -95,7 +95,7 @@ class _ProgressResponse(StreamingResponse):
         try:
             await watched(receive, self.stream_response(send), self._deadline)
         except ClientGone:
-            set_final_status(self._request.scope, 499)
+            set_final_status(self._request.scope, CLIENT_GONE)
         except RequestTimeout as exc:
             # The events stop at the deadline with an error event of their own: this is a client too slow to
             # read them. Nothing more can reach it in time; the server closes the connection.

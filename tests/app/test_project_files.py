@@ -163,8 +163,15 @@ async def test_a_model_chosen_entry_point_cannot_add_arguments_to_the_dockerfile
 
 
 @pytest.mark.parametrize(("path", "reason"), [("a:b", "Windows"), ("C:/evil.py", "Windows"), ("/etc/x", "absolute")])
-def test_colon_is_refused_as_windows_unsafe_not_as_absolute(path: str, reason: str) -> None:
-    assert reason in (unsafe_path_reason(path) or "")
+async def test_colon_is_refused_as_windows_unsafe_not_as_absolute(
+    service: RunningService, ollama: FakeOllama, path: str, reason: str
+) -> None:
+    ollama.answer_with(project_answer([{"path": path, "content": "x"}, {"path": "main.py", "content": ""}]))
+
+    body = (await service.client.post("/generate", json={"prompt": "x"})).json()
+
+    assert reason in body["warnings"][0]
+    assert path not in [item["path"] for item in body["files"]]
 
 
 def test_a_component_over_255_bytes_is_refused_though_the_path_is_under_240_characters() -> None:
