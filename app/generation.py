@@ -24,6 +24,9 @@ from app.settings import Settings
 logger = logging.getLogger("app.generation")
 
 ATTEMPTS = 2  # the first answer, plus one retry when it is unusable
+# A progress event per this many characters, not per streamed piece: a backend streaming its answer a character
+# at a time must not make the service write a line to the client for each.
+PROGRESS_EVERY_CHARS = 512
 MODES: tuple[Mode, ...] = ("local", "cloud")
 
 
@@ -153,7 +156,7 @@ class GenerationService:
         for attempt in range(1, ATTEMPTS + 1):
             started = time.perf_counter()
             call_end = deadline.call_end()
-            received = 0
+            received = reported = 0
             completion: Completion | None = None
             events = backend.stream(prompt, model)
             try:
@@ -163,7 +166,9 @@ class GenerationService:
                         event = await anext(events)
                     if isinstance(event, Delta):
                         received += len(event.text)
-                        yield {"event": "progress", "attempt": attempt, "chars": received}
+                        if received - reported >= PROGRESS_EVERY_CHARS or not reported:
+                            reported = received
+                            yield {"event": "progress", "attempt": attempt, "chars": received}
                     else:
                         completion = event
             except ServiceError as exc:
