@@ -142,6 +142,6 @@ def reported_model(value: object, requested: str) -> str:
 
 
 def token_count(value: object) -> int:
-    """A token count the backend reports; anything but a plausible non-negative integer counts as 0."""
+    """A count the backend reports (tokens, bytes); anything but a plausible non-negative integer counts as 0."""
     # bool is an int; a count of 10**400 would overflow the float of a Prometheus counter.
     return value if type(value) is int and 0 <= value < 2**53 else 0

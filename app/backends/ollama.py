@@ -114,10 +114,10 @@ class OllamaBackend:
         found = [
             ModelInfo(
                 name=name,
-                size=entry["size"] if isinstance(entry.get("size"), int) else None,
-                modified_at=entry["modified_at"] if isinstance(entry.get("modified_at"), str) else None,
+                size=token_count(entry.get("size")) or None,
+                modified_at=_timestamp(entry.get("modified_at")),
             )
-            for entry in models
+            for entry in models[: 5 * MAX_LISTED_MODELS]  # a listing of 400 000 entries is looked at no further
             if isinstance(entry, dict) and (name := reported_model(entry.get("name") or entry.get("model"), "")) != ""
         ]
         return found[:MAX_LISTED_MODELS]
@@ -140,3 +140,8 @@ def _message_text(chunk: dict[str, Any]) -> str:
     message = chunk.get("message")
     content = message.get("content") if isinstance(message, dict) else None
     return content if isinstance(content, str) else ""
+
+
+def _timestamp(value: object) -> str | None:
+    """An RFC 3339 timestamp as Ollama reports it; anything longer or stranger is left out of the response."""
+    return value if isinstance(value, str) and len(value) <= 40 and value.isascii() and value.isprintable() else None
