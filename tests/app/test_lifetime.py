@@ -53,6 +53,13 @@ async def inflight(service: RunningService) -> float:
     return value(scrape((await service.client.get("/metrics")).text), "generator_inflight_generations")
 
 
+async def assert_served_within(service: RunningService, seconds: str) -> None:
+    """Every /generate request took at most `seconds` as the service itself measured it."""
+    samples = scrape((await service.client.get("/metrics")).text)
+    within = value(samples, "generator_http_request_duration_seconds_bucket", route="/generate", le=seconds)
+    assert within == value(samples, "generator_http_request_duration_seconds_count", route="/generate") > 0
+
+
 @pytest.mark.parametrize("mode", ["local", "cloud"])
 @pytest.mark.parametrize("when", ["json", "zip", "ndjson-before-first-token", "ndjson-mid-stream"])
 async def test_client_disconnect_cancels_the_backend_call_and_frees_the_slot(
@@ -116,7 +123,8 @@ async def test_a_retry_never_takes_the_request_past_its_deadline(
 
     assert response.status_code == 504
     assert "REQUEST_TIMEOUT_SECONDS" in response.json()["detail"]
-    assert elapsed < 1.4
+    assert elapsed < 2.0  # 1 s, with room for a busy machine
+    await assert_served_within(service, "1.0")
     assert len(ollama.requests) == 2  # the retry ran, within what was left
 
 
@@ -136,7 +144,8 @@ async def test_a_stream_that_never_ends_stops_at_the_request_deadline_with_an_er
     last = json.loads(response.text.splitlines()[-1])
     assert last == {"event": "error", "status": 504, "detail": last["detail"]}
     assert "REQUEST_TIMEOUT_SECONDS" in last["detail"]
-    assert elapsed < 1.4
+    assert elapsed < 2.0  # 1 s, with room for a busy machine
+    await assert_served_within(service, "1.0")
     samples = scrape((await service.client.get("/metrics")).text)
     assert value(samples, "generator_http_requests_total", route="/generate", status="504") == 1
     assert value(samples, "generator_http_requests_total", route="/generate", status="200") == 0
