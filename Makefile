@@ -30,7 +30,7 @@ PULUMI_PATH := $(abspath $(PULUMI_TOOLS)/$(PULUMI_VERSION)/bin):$(abspath $(UV_D
 PULUMI := PATH="$(PULUMI_PATH)" pulumi
 SELECT_STACK := PATH="$(PULUMI_PATH)" $(PY) -m tools.pulumi_stack --stack $(STACK)
 
-.PHONY: help install venv pulumi-cli lint typecheck unit test render preview up destroy bench bench-app clean
+.PHONY: help install venv pulumi-cli lint typecheck unit test render preview up destroy bench bench-app soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ bench: venv ## Render time of each stack vs import-only time of the same SDK mod
 
 bench-app: venv ## Generator service overhead vs direct backend calls at 1/64/256 concurrency
 	$(PY) -m bench.app
+
+soak: venv ## Generator service under 3000 hostile requests: RSS, /metrics series, 500s, /health p99
+	$(PY) -m bench.soak
 
 clean: ## Remove build output (keeps .venv and .tools)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -97,13 +97,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return _json_error(exc.status_code, str(exc.detail), dict(exc.headers) if exc.headers else None)
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    # A bug, not a client's or backend's fault: still JSON, and no internals in the message.
-    return _json_error(500, "internal error")
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)

@@ -1,4 +1,4 @@
-"""Generation: concurrency limit, backend choice, one retry on unusable output, metrics, scaffolding."""
+"""Generation: concurrency limit, backend choice, one retry on unusable output, deadlines, metrics, scaffolding."""
 
 import logging
 import math
@@ -7,11 +7,15 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
-from app.backends.base import Completion, Delta, LLMBackend, Mode
+from app.backends.base import Completion, Delta, LLMBackend, Mode, ModelInfo
 from app.backends.cloud import CloudBackend
+from app.backends.keys import ApiKey
 from app.backends.ollama import OllamaBackend
+from app.backends.reader import INLINE_PARSE_BYTES
 from app.errors import Saturated, ServiceError, UnknownMode, UnusableOutput
-from app.metrics import Metrics
+from app.lifetime import Deadline
+from app.metrics import Metrics, ModelLabels
+from app.offload import offload
 from app.project import ParsedProject, UnusableAnswer, parse_answer
 from app.scaffold import scaffold
 from app.schemas import FileOut, GenerateResponse, Usage
@@ -20,16 +24,26 @@ from app.settings import Settings
 logger = logging.getLogger("app.generation")
 
 ATTEMPTS = 2  # the first answer, plus one retry when it is unusable
-_MODES: dict[str, Mode] = {"local": "local", "cloud": "cloud"}
+# A progress event per this many characters, not per streamed piece: a backend streaming its answer a character
+# at a time must not make the service write a line to the client for each.
+PROGRESS_EVERY_CHARS = 512
+MODES: tuple[Mode, ...] = ("local", "cloud")
 
 
-def parse_mode(header: str | None) -> Mode:
-    if header is None or not header.strip():
+def parse_mode(values: list[str]) -> Mode:
+    """The `x-llm-mode` header's values: exactly `local` or `cloud`, as the gateway routes them; absent is local."""
+    if not values:
         return "local"
-    mode = _MODES.get(header.strip().lower())
-    if mode is None:
-        raise UnknownMode("x-llm-mode must be 'local' or 'cloud'")
-    return mode
+    if len(values) == 1 and values[0] in MODES:
+        return "local" if values[0] == "local" else "cloud"
+    raise UnknownMode("x-llm-mode must be exactly 'local' or 'cloud' (lower case, once), or absent for local")
+
+
+async def parse_project(text: str) -> ParsedProject:
+    """`parse_answer`, in a worker thread when the answer is large enough to hold up the event loop."""
+    if len(text) <= INLINE_PARSE_BYTES:
+        return parse_answer(text)
+    return await offload(lambda: parse_answer(text))
 
 
 class Slot:
@@ -61,24 +75,27 @@ class GenerationService:
         self.metrics = metrics
         connections = settings.max_concurrent_generations + 4
         self.local = OllamaBackend(
-            base_url=settings.ollama_base_url,
-            default_model=settings.generator_model,
-            timeout_seconds=settings.llm_timeout_seconds,
-            connections=connections,
+            base_url=settings.ollama_base_url, default_model=settings.generator_model, connections=connections
         )
+        secret = settings.cloud_llm_api_key
         self.cloud = CloudBackend(
             base_url=settings.cloud_llm_base_url,
             default_model=settings.cloud_llm_model,
-            api_key=settings.cloud_api_key(),
-            timeout_seconds=settings.llm_timeout_seconds,
+            api_key=ApiKey(value=secret.get_secret_value() if secret else None, path=settings.cloud_llm_api_key_file),
             connections=connections,
         )
+        self.labels = ModelLabels([settings.generator_model, settings.cloud_llm_model])
         self._inflight = 0
         # Smoothed generation time, the basis of Retry-After when saturated.
         self._typical_seconds = 10.0
 
     def backend(self, mode: Mode) -> LLMBackend:
         return self.local if mode == "local" else self.cloud
+
+    def deadline(self) -> Deadline:
+        return Deadline(
+            request_seconds=self.settings.request_timeout_seconds, call_seconds=self.settings.llm_timeout_seconds
+        )
 
     def admit(self) -> Slot:
         """Take a generation slot or fail fast with 429; no await, so check-and-take is atomic."""
@@ -95,73 +112,84 @@ class GenerationService:
         self._typical_seconds = 0.8 * self._typical_seconds + 0.2 * seconds
 
     def _observe(self, mode: Mode, model: str, seconds: float, completion: Completion | None) -> None:
-        self.metrics.llm_duration.labels(mode, model).observe(seconds)
+        label = self.labels.label(model)
+        self.metrics.llm_duration.labels(mode, label).observe(seconds)
         if completion is not None:
             if completion.input_tokens:
-                self.metrics.llm_tokens.labels(mode, model, "input").inc(completion.input_tokens)
+                self.metrics.llm_tokens.labels(mode, label, "input").inc(completion.input_tokens)
             if completion.output_tokens:
-                self.metrics.llm_tokens.labels(mode, model, "output").inc(completion.output_tokens)
+                self.metrics.llm_tokens.labels(mode, label, "output").inc(completion.output_tokens)
 
     def _failed(self, mode: Mode, reason: str) -> None:
         self.metrics.llm_errors.labels(mode, reason).inc()
 
-    async def run(self, mode: Mode, prompt: str, model: str) -> Outcome:
+    def _unusable(self, mode: Mode, model: str, attempt: int, exc: UnusableAnswer) -> None:
+        self._failed(mode, UnusableOutput.reason)
+        logger.warning("unusable model output", extra={"mode": mode, "model": model, "why": str(exc)})
+        if attempt == ATTEMPTS:
+            raise UnusableOutput(f"the model's output was unusable twice: {exc}") from exc
+
+    async def run(self, mode: Mode, prompt: str, model: str, deadline: Deadline) -> Outcome:
         """Ask the backend for the project, retrying once when the answer is unusable."""
         backend = self.backend(mode)
         for attempt in range(1, ATTEMPTS + 1):
             started = time.perf_counter()
             try:
-                completion = await backend.complete(prompt, model)
+                async with deadline.until(deadline.call_end(), backend.name):
+                    completion = await backend.complete(prompt, model)
             except ServiceError as exc:
                 self._observe(mode, model, time.perf_counter() - started, None)
                 self._failed(mode, exc.reason)
                 raise
             self._observe(mode, model, time.perf_counter() - started, completion)
             try:
-                return Outcome(parse_answer(completion.text), completion, attempt)
+                return Outcome(await parse_project(completion.text), completion, attempt)
             except UnusableAnswer as exc:
-                self._failed(mode, UnusableOutput.reason)
-                logger.warning("unusable model output", extra={"mode": mode, "model": model, "why": str(exc)})
-                if attempt == ATTEMPTS:
-                    raise UnusableOutput(f"the model's output was unusable twice: {exc}") from exc
+                self._unusable(mode, model, attempt, exc)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
-    async def stream(self, mode: Mode, prompt: str, model: str) -> AsyncGenerator[dict[str, Any], None]:
-        """Progress events of one generation; backend failures surface as ServiceError."""
+    async def stream(
+        self, mode: Mode, prompt: str, model: str, deadline: Deadline
+    ) -> AsyncGenerator[dict[str, Any] | GenerateResponse, None]:
+        """Progress events of one generation, then the response; backend failures surface as ServiceError."""
         backend = self.backend(mode)
         for attempt in range(1, ATTEMPTS + 1):
             started = time.perf_counter()
-            received = 0
+            call_end = deadline.call_end()
+            received = reported = 0
             completion: Completion | None = None
+            events = backend.stream(prompt, model)
             try:
-                async for event in backend.stream(prompt, model):
+                while completion is None:
+                    # The deadline bounds each wait for the backend, never the time spent handing events on.
+                    async with deadline.until(call_end, backend.name):
+                        event = await anext(events)
                     if isinstance(event, Delta):
                         received += len(event.text)
-                        yield {"event": "progress", "attempt": attempt, "chars": received}
+                        if received - reported >= PROGRESS_EVERY_CHARS or not reported:
+                            reported = received
+                            yield {"event": "progress", "attempt": attempt, "chars": received}
                     else:
                         completion = event
             except ServiceError as exc:
                 self._observe(mode, model, time.perf_counter() - started, None)
                 self._failed(mode, exc.reason)
                 raise
+            finally:
+                await events.aclose()
             self._observe(mode, model, time.perf_counter() - started, completion)
-            assert completion is not None  # noqa: S101 - backends end every stream with a Completion
             try:
-                project = parse_answer(completion.text)
+                project = await parse_project(completion.text)
             except UnusableAnswer as exc:
-                self._failed(mode, UnusableOutput.reason)
-                if attempt == ATTEMPTS:
-                    raise UnusableOutput(f"the model's output was unusable twice: {exc}") from exc
+                self._unusable(mode, model, attempt, exc)
                 yield {"event": "retry", "attempt": attempt, "reason": str(exc)}
                 continue
-            yield {
-                "event": "result",
-                **self.respond(mode, Outcome(project, completion, attempt)).model_dump(),
-            }
+            yield self.respond(mode, Outcome(project, completion, attempt))
             return
 
     def respond(self, mode: Mode, outcome: Outcome) -> GenerateResponse:
-        files, language, added = scaffold(outcome.project.files, outcome.project.summary)
+        project = outcome.project
+        files, language, added = scaffold(project.files, project.summary, project.paths)
         return GenerateResponse(
             files=[FileOut(path=item.path, content=item.content) for item in files],
             model=outcome.completion.model,
@@ -173,6 +201,17 @@ class GenerationService:
             usage=Usage(input_tokens=outcome.completion.input_tokens, output_tokens=outcome.completion.output_tokens),
             attempts=outcome.attempts,
         )
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The local backend's models, which also become known `model` label values."""
+        models = await self.local.list_models()
+        self.labels.learn(info.name for info in models)
+        return models
+
+    async def readiness(self) -> str | None:
+        reason, models = await self.local.readiness()
+        self.labels.learn(info.name for info in models)
+        return reason
 
     async def close(self) -> None:
         await self.local.close()

@@ -1,4 +1,9 @@
-"""JSON logs: one object per line on stdout, carrying the request id of the request being served."""
+"""JSON logs: one object per line on stdout, carrying the request id of the request being served.
+
+Every line is JSON, from the first: the container starts uvicorn with `--log-config app/logging.json` (this
+formatter, before the app is even imported), and the lifespan applies LOG_LEVEL and catches the rest (other
+libraries' records and Python warnings go through the root logger here too).
+"""
 
 import json
 import logging
@@ -30,11 +35,13 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+            entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, separators=(",", ":"))
 
 
 def configure_logging(level: str) -> None:
-    """Route the service's and uvicorn's logs to stdout as JSON; uvicorn's access log is replaced by ours."""
+    """Route the service's, uvicorn's and everybody else's logs to stdout as JSON; uvicorn's access log is
+    replaced by ours."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
     for name in ("app", "uvicorn", "uvicorn.error"):
@@ -43,3 +50,7 @@ def configure_logging(level: str) -> None:
         logger.setLevel(level)
         logger.propagate = False
     logging.getLogger("uvicorn.access").disabled = True
+    root = logging.getLogger()
+    root.handlers = [known for known in root.handlers if not isinstance(known.formatter, JsonFormatter)]
+    root.addHandler(handler)
+    logging.captureWarnings(True)

@@ -1,8 +1,11 @@
-"""The ASGI app: `uvicorn app.main:app`."""
+"""The ASGI app: `uvicorn app.main:app` (the container adds the JSON log config and the read-timeout
+protocol: see the CMD in app/Dockerfile)."""
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,13 +15,22 @@ from app.logs import configure_logging
 from app.metrics import Metrics
 from app.middleware import ObservabilityMiddleware
 from app.routers import generate, health, metrics, models
-from app.settings import Settings, get_settings
+from app.server import READ_TIMEOUT_STATE_KEY
+from app.settings import InvalidSettings, Settings, get_settings
+
+logger = logging.getLogger("app.main")
 
 
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     # Settings are read here, not at import: tests override get_settings through dependency_overrides.
-    settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    try:
+        settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    except InvalidSettings as exc:
+        configure_logging("INFO")
+        logger.error("invalid settings, not starting", extra={"problems": str(exc).splitlines()})
+        app.state.startup_error_logged = True
+        raise
     configure_logging(settings.log_level)
     service = GenerationService(settings, app.state.metrics)
     app.state.generation = service
@@ -29,7 +41,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
     try:
-        yield
+        # Uvicorn hands this state to each connection's protocol (app/server.py).
+        yield {READ_TIMEOUT_STATE_KEY: settings.client_read_timeout_seconds}
     finally:
         # Uvicorn runs this after in-flight requests have finished (graceful shutdown on SIGTERM).
         await service.close()

@@ -1,5 +1,6 @@
 """Prometheus metrics of the service. Dashboards and alerts are built on these exact names (DESIGN 4.3)."""
 
+from collections.abc import Iterable
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -70,3 +71,40 @@ class Metrics:
             "Generations currently running.",
             registry=self.registry,
         )
+
+
+OTHER: Final = "other"
+#: Known model names kept as label values; past this, new names count as `other`.
+MAX_MODEL_LABELS: Final = 64
+_METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    """The request method, or `other` for the rest (some servers accept any token as a method)."""
+    return method if method in _METHODS else OTHER
+
+
+def _key(model: str) -> str:
+    # Ollama names `llama3` and `llama3:latest` one model.
+    return model if ":" in model else f"{model}:latest"
+
+
+class ModelLabels:
+    """Values of the `model` label: the configured models and those the local backend lists, else `other`.
+
+    The model name comes from the client, and every new label value is a new series in every scrape: 3000
+    random names made /metrics 9.9 MB. Only names the service knows become label values.
+    """
+
+    def __init__(self, configured: Iterable[str]) -> None:
+        self._known: dict[str, str] = {}
+        self.learn(configured)
+
+    def learn(self, models: Iterable[str]) -> None:
+        for model in models:
+            if len(self._known) >= MAX_MODEL_LABELS:
+                return
+            self._known.setdefault(_key(model), model)
+
+    def label(self, model: str) -> str:
+        return self._known.get(_key(model), OTHER)

@@ -1,27 +1,36 @@
 """The generated project: parse the model's answer, keep only safe files, and pack the result.
 
-A model's answer is untrusted input. Paths that could escape the project directory or touch git internals
-are dropped (and never echoed back); sizes and counts are capped; content must be valid UTF-8.
+A model's answer is untrusted input. Paths that could escape the project directory, touch git internals or
+not unpack everywhere are dropped (and never echoed back; `app.paths` holds the rules); sizes and counts are
+capped, the summary included, so that the whole project stays within MAX_TOTAL_BYTES; content must be UTF-8.
 """
 
 import io
 import json
 import re
+import stat
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from app.paths import CI_WORKFLOW, PathSet, normalize_path, unsafe_path_reason
+
 MAX_FILES: Final = 200
 MAX_FILE_BYTES: Final = 256 * 1024
 MAX_TOTAL_BYTES: Final = 4 * 1024 * 1024
-MAX_PATH_CHARS: Final = 240
+MAX_SUMMARY_CHARS: Final = 4000
+#: Room kept for the scaffolding (Dockerfile, CI, README without the summary, tests), all well under it.
+SCAFFOLD_RESERVE_BYTES: Final = 16 * 1024
+#: Past this many, dropped files are reported as one count, so that the warnings stay small.
+MAX_WARNINGS: Final = 20
 
-_FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n(.*?)```", re.DOTALL)
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_FENCE_OPEN = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Fixed timestamp: the same project always zips to the same bytes.
 _ZIP_DATE: Final = (2024, 1, 1, 0, 0, 0)
+# A regular file, rw-r--r--, as `unzip` and Python's zipfile read the Unix mode (create_system 3).
+_ZIP_FILE_MODE: Final = (stat.S_IFREG | 0o644) << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +39,20 @@ class ProjectFile:
     content: str
 
 
+def project_paths() -> PathSet:
+    """The paths of a new project: the scaffolded CI workflow's, and nothing else in its folder."""
+    paths = PathSet(reserved_folder=CI_WORKFLOW.rsplit("/", 1)[0])
+    paths.claim(CI_WORKFLOW, reserved=True)
+    return paths
+
+
 @dataclass(slots=True)
 class ParsedProject:
     files: list[ProjectFile]
     summary: str
     warnings: list[str] = field(default_factory=list)
+    #: The files' paths, which the scaffolding must not clash with.
+    paths: PathSet = field(default_factory=project_paths)
 
 
 class UnusableAnswer(ValueError):
@@ -44,7 +62,10 @@ class UnusableAnswer(ValueError):
 def _candidates(text: str) -> list[str]:
     stripped = text.strip().lstrip("\ufeff")
     found = [stripped]
-    found.extend(match.group(1).strip() for match in _FENCE.finditer(stripped))
+    # First opening fence to last closing one: a search per fence pair would be quadratic on hostile output.
+    opening = _FENCE_OPEN.search(stripped)
+    if opening is not None and (closing := stripped.rfind("```")) > opening.end():
+        found.append(stripped[opening.end() : closing].strip())
     start, end = stripped.find("{"), stripped.rfind("}")
     if 0 <= start < end:
         found.append(stripped[start : end + 1])
@@ -55,7 +76,7 @@ def _load_json(text: str) -> Any:
     for candidate in _candidates(text):
         try:
             return json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deep is unusable too
             continue
     raise UnusableAnswer("the model's answer is not JSON")
 
@@ -74,6 +95,11 @@ def _unwrap(value: Any) -> tuple[Any, str]:
     return value.get("files"), summary.strip() if isinstance(summary, str) else ""
 
 
+def printable(text: str) -> str:
+    """`text` with lone surrogates (valid in JSON escapes, not in UTF-8) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _entries(files: Any) -> list[tuple[Any, Any]]:
     if isinstance(files, dict):  # {"path": "content", ...}
         return list(files.items())
@@ -82,84 +108,88 @@ def _entries(files: Any) -> list[tuple[Any, Any]]:
     raise UnusableAnswer("the model's answer has no list of files")
 
 
-def unsafe_path_reason(path: object) -> str | None:
-    """Why a path from the model is unsafe, or None when it is a safe relative POSIX file path."""
-    if not isinstance(path, str) or not path:
-        return "path is missing or not a string"
-    if len(path) > MAX_PATH_CHARS:
-        return "path is too long"
-    if _CONTROL.search(path):
-        return "path contains control characters"
-    if "\\" in path:
-        return "path contains a backslash"
-    if path.startswith("/") or _DRIVE.match(path):
-        return "path is absolute"
-    if path.startswith("~"):
-        return "path refers to a home directory"
-    parts = path.split("/")
-    if ".." in parts:
-        return "path contains '..'"
-    parts = [part for part in parts if part not in ("", ".")]
-    if not parts or path.endswith("/"):
-        return "path names a directory, not a file"
-    if ".git" in parts:
-        return "path is inside .git"
-    return None
+class _Warnings:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._more = 0
+
+    def drop(self, index: int, reason: str) -> None:
+        # The path itself is not echoed: it is exactly what must not reach the response.
+        if len(self.items) < MAX_WARNINGS:
+            self.items.append(f"file #{index} dropped: {reason}")
+        else:
+            self._more += 1
+
+    def done(self) -> list[str]:
+        return [*self.items, f"{self._more} more files dropped"] if self._more else self.items
 
 
-def normalize_path(path: str) -> str:
-    """`./src//app.py` -> `src/app.py`; call only on paths that passed `unsafe_path_reason`."""
-    return "/".join(part for part in path.split("/") if part not in ("", "."))
+def _summary(raw: str, warnings: _Warnings) -> str:
+    if len(raw) > MAX_SUMMARY_CHARS:
+        warnings.items.append(f"summary cut to {MAX_SUMMARY_CHARS} characters")
+        raw = raw[:MAX_SUMMARY_CHARS]
+    return printable(raw)
+
+
+def _file_reason(path: object, content: object) -> str | None:
+    reason = unsafe_path_reason(path)
+    if reason is None and not isinstance(content, str):
+        return "content is not a string"
+    return reason
 
 
 def parse_answer(text: str) -> ParsedProject:
-    """Turn a model's answer (plain, fenced or wrapped JSON) into validated files, dropping unsafe ones."""
-    files_value, summary = _unwrap(_load_json(text))
+    """Turn a model's answer (plain, fenced or wrapped JSON) into validated files, dropping unsafe ones.
+
+    CPU-bound on large answers: the caller runs it off the event loop when `text` is large.
+    """
+    files_value, raw_summary = _unwrap(_load_json(text))
     entries = _entries(files_value)
+    warnings = _Warnings()
+    summary = _summary(raw_summary, warnings)
     files: list[ProjectFile] = []
-    warnings: list[str] = []
-    seen: set[str] = set()
+    taken = project_paths()
+    # The summary is returned and also becomes the README: it counts twice against the total.
+    budget = MAX_TOTAL_BYTES - SCAFFOLD_RESERVE_BYTES - 2 * len(summary.encode("utf-8"))
     total = 0
     for index, (path, content) in enumerate(entries, start=1):
-        reason = unsafe_path_reason(path)
-        if reason is None and not isinstance(content, str):
-            reason = "content is not a string"
-        if reason is not None:
-            # The path itself is not echoed: it is exactly what must not reach the response.
-            warnings.append(f"file #{index} dropped: {reason}")
+        if len(files) >= MAX_FILES:  # checked first: the rest need no costlier look
+            warnings.drop(index, f"more than {MAX_FILES} files")
             continue
-        assert isinstance(path, str)  # noqa: S101 - narrowed by unsafe_path_reason
-        assert isinstance(content, str)  # noqa: S101 - checked above
+        reason = _file_reason(path, content)
+        if reason is not None:
+            warnings.drop(index, reason)
+            continue
+        assert isinstance(path, str)  # noqa: S101 - narrowed by _file_reason
+        assert isinstance(content, str)  # noqa: S101 - checked by _file_reason
         clean = normalize_path(path)
         try:
             size = len(content.encode("utf-8"))
         except UnicodeEncodeError:
-            warnings.append(f"file #{index} dropped: content is not valid UTF-8")
+            warnings.drop(index, "content is not valid UTF-8")
             continue
-        if clean.casefold() in seen:
-            warnings.append(f"file #{index} dropped: duplicate path")
-        elif size > MAX_FILE_BYTES:
-            warnings.append(f"file #{index} dropped: larger than {MAX_FILE_BYTES} bytes")
-        elif len(files) >= MAX_FILES:
-            warnings.append(f"file #{index} dropped: more than {MAX_FILES} files")
-        elif total + size > MAX_TOTAL_BYTES:
-            warnings.append(f"file #{index} dropped: project larger than {MAX_TOTAL_BYTES} bytes")
+        if size > MAX_FILE_BYTES:
+            warnings.drop(index, f"larger than {MAX_FILE_BYTES} bytes")
+        elif total + size > budget:
+            warnings.drop(index, f"project larger than {MAX_TOTAL_BYTES} bytes")
+        elif (conflict := taken.claim(clean)) is not None:
+            warnings.drop(index, conflict)
         else:
-            seen.add(clean.casefold())
             total += size
             files.append(ProjectFile(clean, content))
     if not files:
         raise UnusableAnswer("the model's answer holds no usable file")
-    return ParsedProject(files=files, summary=summary, warnings=warnings)
+    return ParsedProject(files=files, summary=summary, warnings=warnings.done(), paths=taken)
 
 
 def zip_project(files: Iterable[tuple[str, str]]) -> bytes:
-    """The project (path, content pairs) as a deterministic zip archive."""
+    """The project (path, content pairs) as a deterministic zip archive of regular files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, content in files:
             info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            info.create_system = 3  # Unix, so that extractors honour the mode bits below
+            info.external_attr = _ZIP_FILE_MODE
             archive.writestr(info, content.encode("utf-8"))
     return buffer.getvalue()

@@ -1,13 +1,17 @@
 """Deterministic deployment scaffolding, added by detected language where the model did not write it.
 
 Python and Node projects get a non-root Dockerfile, a CI workflow (lint, test, build), a README and a test
-skeleton; any other project gets a README. A file the model wrote is never replaced.
+skeleton; any other project gets a README and a generic CI workflow. The least-privilege CI workflow is always
+there (`parse_answer` keeps the model out of `.github/workflows/`); otherwise a file the model wrote is never
+replaced, and scaffolding that would clash with one of its files or folders is left out.
 """
 
+import json
 from collections.abc import Callable
 from typing import Literal
 
-from app.project import ProjectFile
+from app.paths import CI_WORKFLOW, PathSet
+from app.project import ProjectFile, project_paths
 
 Language = Literal["python", "node", "unknown"]
 
@@ -39,7 +43,8 @@ def _python_dockerfile(paths: set[str]) -> str:
         install = "COPY pyproject.toml ./\nCOPY . .\nRUN pip install --no-cache-dir .\n"
     else:
         install = ""
-    cmd = ", ".join(f'"{part}"' for part in _python_entry(paths))
+    # Exec form is a JSON array: json.dumps quotes whatever the model named its entry point.
+    cmd = json.dumps(_python_entry(paths))
     return (
         "FROM python:3.11-slim\n"
         "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1\n"
@@ -48,7 +53,7 @@ def _python_dockerfile(paths: set[str]) -> str:
         f"{install}"
         "COPY . .\n"
         "USER 10001\n"
-        f"CMD [{cmd}]\n"
+        f"CMD {cmd}\n"
     )
 
 
@@ -66,7 +71,8 @@ def _node_dockerfile(paths: set[str]) -> str:
     )
 
 
-_PYTHON_CI = """name: ci
+# Every scaffolded workflow: read-only token, checkout without persisted credentials, then the steps.
+_CI_HEAD = """name: ci
 on:
   push:
   pull_request:
@@ -79,7 +85,11 @@ jobs:
       - uses: actions/checkout@v4
         with:
           persist-credentials: false
-      - uses: actions/setup-python@v5
+"""
+
+_PYTHON_CI = (
+    _CI_HEAD
+    + """      - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
       - name: Install
@@ -94,21 +104,11 @@ jobs:
       - name: Build image
         run: docker build -t app:ci .
 """
+)
 
-_NODE_CI = """name: ci
-on:
-  push:
-  pull_request:
-permissions:
-  contents: read
-jobs:
-  lint-test-build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-      - uses: actions/setup-node@v4
+_NODE_CI = (
+    _CI_HEAD
+    + """      - uses: actions/setup-node@v4
         with:
           node-version: "22"
       - name: Install
@@ -120,6 +120,16 @@ jobs:
       - name: Build image
         run: docker build -t app:ci .
 """
+)
+
+_GENERIC_CI = (
+    _CI_HEAD
+    + """      - name: Test
+        run: if [ -f Makefile ]; then make test; else echo "no Makefile: add the project's test command"; fi
+      - name: Build image
+        run: if [ -f Dockerfile ]; then docker build -t app:ci .; fi
+"""
+)
 
 _PYTHON_TEST = '''"""Smoke test added by Prompt2Prod: every Python file in the project compiles."""
 
@@ -175,28 +185,40 @@ def _has_tests(paths: set[str], language: Language) -> bool:
     return any(p.startswith(("test/", "tests/", "__tests__/")) or ".test." in p for p in paths)
 
 
-def scaffold(files: list[ProjectFile], summary: str) -> tuple[list[ProjectFile], Language, list[str]]:
-    """The project with the missing scaffolding appended, its language and the paths that were added."""
+def scaffold(
+    files: list[ProjectFile], summary: str, taken: PathSet | None = None
+) -> tuple[list[ProjectFile], Language, list[str]]:
+    """The project with the missing scaffolding appended, its language and the paths that were added.
+
+    `taken`: the paths of `files` as `parse_answer` claimed them (recomputed when not given).
+    """
     paths = {item.path for item in files}
-    lowered = {path.casefold() for path in paths}
     language = detect_language(paths)
     wanted: list[tuple[str, Callable[[], str]]] = [("README.md", lambda: _readme(summary, language))]
     if language == "python":
         wanted += [
             ("Dockerfile", lambda: _python_dockerfile(paths)),
-            (".github/workflows/ci.yml", lambda: _PYTHON_CI),
+            (CI_WORKFLOW, lambda: _PYTHON_CI),
         ]
         if not _has_tests(paths, language):
             wanted.append(("tests/test_smoke.py", lambda: _PYTHON_TEST))
     elif language == "node":
         wanted += [
             ("Dockerfile", lambda: _node_dockerfile(paths)),
-            (".github/workflows/ci.yml", lambda: _NODE_CI),
+            (CI_WORKFLOW, lambda: _NODE_CI),
             ("package.json", lambda: _node_package(paths)),
         ]
         if not _has_tests(paths, language):
             wanted.append(("test/smoke.test.js", lambda: _NODE_TEST))
-    if any(path.startswith(".github/workflows/") for path in lowered):
-        lowered.add(".github/workflows/ci.yml")  # the model wrote its own workflow
-    added = [ProjectFile(path, render()) for path, render in wanted if path.casefold() not in lowered]
+    else:
+        wanted.append((CI_WORKFLOW, lambda: _GENERIC_CI))
+    if taken is None:
+        taken = project_paths()
+        for item in files:
+            taken.claim(item.path)
+    added: list[ProjectFile] = []
+    for path, render in wanted:
+        # The CI workflow's path was claimed for it from the start.
+        if path == CI_WORKFLOW or taken.claim(path) is None:
+            added.append(ProjectFile(path, render()))
     return files + added, language, [item.path for item in added]

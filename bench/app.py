@@ -2,7 +2,8 @@
 
 The fake backend (a separate process) answers Ollama's `/api/chat` after a fixed 2 s. At 1, 64 and 256
 concurrent requests the load generator (an aiohttp client in this process) first calls the backend directly,
-then calls the service (a real `uvicorn app.main:app` process, one worker) which calls the backend. It prints
+then calls the service (a real `uvicorn app.main:app` process, one worker, with the container's flags) which
+calls the backend. It prints
 added latency p50/p99, the throughput ratio, the service's CPU time per request (utime+stime from
 /proc/<pid>/stat), its peak RSS (VmHWM) and errors, then PASS/FAIL against the targets of issue 7.
 
@@ -20,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 from aiohttp import web
@@ -49,6 +51,10 @@ THROUGHPUT_RATIO = {64: 0.95, 256: 0.9}
 CPU_MS_PER_REQUEST = {64: 1.5, 256: 1.5}
 PEAK_RSS_MB = 250.0
 
+#: The service runs as the container runs it (app/Dockerfile's CMD flags and malloc settings).
+CONTAINER_FLAGS = ("--no-access-log", "--log-config", "app/logging.json", "--http", "app.server:ReadTimeoutProtocol")
+CONTAINER_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
+
 
 def serve_fake_backend(port: int) -> None:
     """Ollama's `/api/chat` and `/api/tags`, answering after a fixed latency."""
@@ -74,6 +80,30 @@ def serve_fake_backend(port: int) -> None:
     app = web.Application()
     app.add_routes([web.post("/api/chat", chat), web.get("/api/tags", tags)])
     web.run_app(app, host="127.0.0.1", port=port, print=None, backlog=2048, access_log=None)
+
+
+def start_service(
+    port: int, env: dict[str, str], *args: str, stdout: IO[str] | int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    """`uvicorn app.main:app` as the container runs it (its CMD flags and malloc settings) on a loopback port."""
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(
+        [*command, *args, *CONTAINER_FLAGS], cwd=ROOT, env={**os.environ, **CONTAINER_ENV, **env}, stdout=stdout
+    )
+
+
+def print_verdicts(verdicts: list[tuple[str, bool]]) -> bool:
+    """PASS/FAIL per target; True when all pass."""
+    print()
+    for name, ok in verdicts:
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    return all(ok for _, ok in verdicts)
+
+
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def free_port() -> int:
@@ -229,10 +259,7 @@ def report(rows: list[tuple[int, Run, Run, float]], rss: float) -> bool:
         verdicts.append((f"no errors at {concurrency}", errors == 0))
     print(f"\nservice peak RSS (VmHWM): {rss:.1f} MB")
     verdicts.append((f"peak RSS < {PEAK_RSS_MB:g} MB", rss < PEAK_RSS_MB))
-    print()
-    for name, ok in verdicts:
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    return all(ok for _, ok in verdicts)
+    return print_verdicts(verdicts)
 
 
 def main() -> int:
@@ -248,40 +275,18 @@ def main() -> int:
     python = sys.executable
     backend = subprocess.Popen([python, "-m", "bench.app", "--serve-fake-backend", str(backend_port)], cwd=ROOT)
     env = {
-        **os.environ,
         "OLLAMA_BASE_URL": backend_url,
         "GENERATOR_MODEL": MODEL,
         "MAX_CONCURRENT_GENERATIONS": "512",
         "LLM_TIMEOUT_SECONDS": "30",
     }
-    service = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(service_port),
-            "--workers",
-            "1",
-            "--backlog",
-            "2048",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    service = start_service(service_port, env, "--workers", "1", "--backlog", "2048")
     try:
         asyncio.run(wait_until_up(f"{service_url}/ready"))
         print(f"fake backend latency {BACKEND_LATENCY:g} s; service pid {service.pid}; {os.cpu_count()} CPUs\n")
         ok = asyncio.run(benchmark(backend_url, service_url, service.pid))
     finally:
-        for process in (service, backend):
-            process.terminate()
-            process.wait(timeout=30)
+        stop(service, backend)
     return 0 if ok else 1
 
 

@@ -1,7 +1,7 @@
 """The `LLMBackend` protocol, what a backend call returns, and the mapping of transport failures to errors."""
 
-import json
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -67,16 +67,20 @@ class ModelInfo:
 
 
 class LLMBackend(Protocol):
-    """One LLM provider; each implementation owns one pooled aiohttp session, made in the lifespan."""
+    """One LLM provider; each implementation owns one pooled aiohttp session, made in the lifespan.
+
+    Calls are bounded from outside (app.lifetime.Deadline), and cancelling one closes its connection.
+    """
 
     mode: Mode
+    name: str
     default_model: str
 
     async def complete(self, prompt: str, model: str) -> Completion:
         """Ask for the project in one response."""
         ...
 
-    def stream(self, prompt: str, model: str) -> AsyncIterator[StreamEvent]:
+    def stream(self, prompt: str, model: str) -> AsyncGenerator[StreamEvent, None]:
         """Ask for the project as a stream of deltas ending with one Completion."""
         ...
 
@@ -87,45 +91,37 @@ def messages_for(prompt: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
 
 
-def new_session(
-    *, connections: int, timeout_seconds: float, headers: dict[str, str] | None = None
-) -> aiohttp.ClientSession:
-    """One pooled session per backend, its pool as large as the generation limit so calls never queue."""
+def new_session(*, connections: int) -> aiohttp.ClientSession:
+    """One pooled session per backend, its pool as large as the generation limit so calls never queue.
+
+    No session-wide timeout: `app.lifetime.Deadline` bounds every generation call. Bodies are asked for and
+    read uncompressed (app.backends.reader explains why).
+    """
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=connections, limit_per_host=0, keepalive_timeout=30),
-        timeout=aiohttp.ClientTimeout(total=timeout_seconds),
-        headers=headers,
+        timeout=aiohttp.ClientTimeout(total=None),
+        headers={"Accept-Encoding": "identity"},
+        auto_decompress=False,
         raise_for_status=False,
     )
 
 
 @contextmanager
-def translating_errors(name: str) -> Iterator[None]:
+def translating_errors(name: str, *, timeout: str = "LLM_TIMEOUT_SECONDS") -> Iterator[None]:
     """Turn transport failures of one backend call into the service's 503/504 errors."""
     try:
         yield
     except TimeoutError as exc:
-        raise BackendTimeout(f"{name} did not answer within LLM_TIMEOUT_SECONDS") from exc
+        raise BackendTimeout(f"{name} did not answer within {timeout}") from exc
     except aiohttp.ClientPayloadError as exc:
         raise BackendUnavailable(f"{name} broke off its answer") from exc
     except (aiohttp.ClientError, OSError) as exc:
         raise BackendUnavailable(f"{name} is unreachable") from exc
 
 
-def decode_json_object(name: str, raw: bytes) -> dict[str, Any]:
-    """A backend's JSON body (or one streamed line of it) as an object; anything else is its fault (502)."""
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise BackendStatusError(f"{name} answered with a body that is not JSON") from exc
-    if not isinstance(value, dict):
-        raise BackendStatusError(f"{name} answered with an unexpected body")
-    return value
-
-
 async def raise_for_backend_status(name: str, response: aiohttp.ClientResponse) -> None:
     """Map a backend error status to a service error, without echoing its body (it may hold secrets)."""
-    if response.status < 400:
+    if 200 <= response.status < 300:
         return
     if response.status in (429, 502, 503):
         raise BackendUnavailable(f"{name} is overloaded or unavailable (HTTP {response.status})")
@@ -133,12 +129,19 @@ async def raise_for_backend_status(name: str, response: aiohttp.ClientResponse) 
         raise BackendTimeout(f"{name} timed out upstream (HTTP 504)")
     if response.status == 404:
         raise BackendStatusError(f"{name} does not know the requested model (HTTP 404)")
+    # Redirects are not followed (a backend must not send the service, or its key, elsewhere): a 3xx lands here.
     raise BackendStatusError(f"{name} answered with HTTP {response.status}")
 
 
-async def aiter_lines(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """Lines of a streamed body, without their line endings, skipping blank ones."""
-    async for raw in response.content:
-        line = raw.strip()
-        if line:
-            yield line
+_MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")
+
+
+def reported_model(value: object, requested: str) -> str:
+    """The model name a backend reports, when it is a sane name; else the one that was asked for."""
+    return value if isinstance(value, str) and _MODEL_NAME.fullmatch(value) else requested
+
+
+def token_count(value: object) -> int:
+    """A count the backend reports (tokens, bytes); anything but a plausible non-negative integer counts as 0."""
+    # bool is an int; a count of 10**400 would overflow the float of a Prometheus counter.
+    return value if type(value) is int and 0 <= value < 2**53 else 0

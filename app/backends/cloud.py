@@ -1,10 +1,10 @@
 """The cloud backend: an OpenAI-compatible `/chat/completions` API (OpenRouter by default).
 
 Structured output through `response_format` (json_schema), streaming through server-sent events.
-The API key only ever lives in the session's Authorization header; it is never logged or echoed.
+The API key only ever lives in the Authorization header of each call; it is never logged or echoed.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from app.backends.base import (
@@ -13,14 +13,16 @@ from app.backends.base import (
     Delta,
     Mode,
     StreamEvent,
-    aiter_lines,
-    decode_json_object,
     messages_for,
     new_session,
     raise_for_backend_status,
+    reported_model,
+    token_count,
     translating_errors,
 )
-from app.errors import BackendNotConfigured, BackendStatusError, BackendUnavailable
+from app.backends.keys import ApiKey
+from app.backends.reader import decode_json_object, read_body, read_lines
+from app.errors import BackendStatusError, BackendUnavailable
 
 _NAME = "the cloud LLM backend"
 
@@ -29,21 +31,13 @@ class CloudBackend:
     """Talks to one OpenAI-compatible provider through one pooled aiohttp session."""
 
     mode: Mode = "cloud"
+    name = _NAME
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        default_model: str,
-        api_key: str | None,
-        timeout_seconds: float,
-        connections: int,
-    ) -> None:
+    def __init__(self, *, base_url: str, default_model: str, api_key: ApiKey, connections: int) -> None:
         self.base_url = base_url
         self.default_model = default_model
-        self.configured = api_key is not None
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-        self._session = new_session(connections=connections, timeout_seconds=timeout_seconds, headers=headers)
+        self.api_key = api_key
+        self._session = new_session(connections=connections)
 
     def _body(self, prompt: str, model: str, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -60,19 +54,21 @@ class CloudBackend:
             body["stream_options"] = {"include_usage": True}
         return body
 
-    def _require_key(self) -> None:
-        if not self.configured:
-            raise BackendNotConfigured("cloud mode is not configured: set CLOUD_LLM_API_KEY or CLOUD_LLM_API_KEY_FILE")
+    def _headers(self, accept: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key.get()}", "Accept": accept}
 
     async def complete(self, prompt: str, model: str) -> Completion:
-        self._require_key()
+        headers = self._headers("application/json")
         with translating_errors(_NAME):
             async with self._session.post(
-                f"{self.base_url}/chat/completions", json=self._body(prompt, model, stream=False)
+                f"{self.base_url}/chat/completions",
+                json=self._body(prompt, model, stream=False),
+                headers=headers,
+                allow_redirects=False,
             ) as response:
                 await raise_for_backend_status(_NAME, response)
-                payload = await response.read()
-        body = decode_json_object(_NAME, payload)
+                payload = await read_body(_NAME, response)
+        body = await decode_json_object(_NAME, payload)
         choices = body.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise BackendStatusError(f"{_NAME} answered without choices")
@@ -81,34 +77,37 @@ class CloudBackend:
         input_tokens, output_tokens = _usage(body)
         return Completion(
             text=content if isinstance(content, str) else "",
-            model=str(body.get("model") or model),
+            model=reported_model(body.get("model"), model),
             input_tokens=input_tokens,
             output_tokens=output_tokens,
         )
 
-    async def stream(self, prompt: str, model: str) -> AsyncIterator[StreamEvent]:
-        self._require_key()
+    async def stream(self, prompt: str, model: str) -> AsyncGenerator[StreamEvent, None]:
+        headers = self._headers("text/event-stream")
         parts: list[str] = []
-        reported_model = model
+        reported = model
         input_tokens = output_tokens = 0
         with translating_errors(_NAME):
             async with self._session.post(
                 f"{self.base_url}/chat/completions",
                 json=self._body(prompt, model, stream=True),
-                headers={"Accept": "text/event-stream"},
+                headers=headers,
+                allow_redirects=False,
             ) as response:
                 await raise_for_backend_status(_NAME, response)
-                async for line in aiter_lines(response):
+                if response.content_type != "text/event-stream":
+                    raise BackendStatusError(f"{_NAME} answered a stream request with {response.content_type[:60]}")
+                async for line in read_lines(_NAME, response):
                     if not line.startswith(b"data:"):
                         continue  # SSE comments (`: OPENROUTER PROCESSING`), event names, ids
                     data = line[5:].strip()
                     if data == b"[DONE]":
-                        yield Completion("".join(parts), reported_model, input_tokens, output_tokens)
+                        yield Completion("".join(parts), reported, input_tokens, output_tokens)
                         return
-                    chunk = decode_json_object(_NAME, data)
+                    chunk = await decode_json_object(_NAME, data)
                     if "error" in chunk:
                         raise BackendStatusError(f"{_NAME} failed while streaming")
-                    reported_model = str(chunk.get("model") or reported_model)
+                    reported = reported_model(chunk.get("model"), reported)
                     if isinstance(chunk.get("usage"), dict):
                         input_tokens, output_tokens = _usage(chunk)
                     text = _delta_text(chunk)
@@ -134,9 +133,4 @@ def _usage(body: dict[str, Any]) -> tuple[int, int]:
     usage = body.get("usage")
     if not isinstance(usage, dict):
         return 0, 0
-
-    def count(key: str) -> int:
-        value = usage.get(key)
-        return value if isinstance(value, int) and value >= 0 else 0
-
-    return count("prompt_tokens"), count("completion_tokens")
+    return token_count(usage.get("prompt_tokens")), token_count(usage.get("completion_tokens"))

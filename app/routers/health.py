@@ -19,7 +19,7 @@ async def health() -> HealthResponse:
 @router.get("/ready", response_model=ReadyResponse, responses=error_responses(503))
 async def ready(service: GenerationDep) -> ReadyResponse | JSONResponse:
     """Readiness: the local backend answers and the configured model is present; else 503 with the reason."""
-    reason = await service.local.readiness()
+    reason = await service.readiness()
     if reason is not None:
         return JSONResponse({"detail": f"not ready: {reason}"}, status_code=503)
     return ReadyResponse(status="ready", model=service.local.default_model)

@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app.main import create_app
+from app.server import ReadTimeoutProtocol
 from app.settings import Settings, get_settings
 from tests.app.fakes import DEFAULT_MODEL, FakeOllama, FakeOpenAI
 
@@ -55,7 +56,9 @@ async def cloud() -> AsyncIterator[FakeOpenAI]:
 async def serve(settings: Settings) -> AsyncIterator[RunningService]:
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: settings
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", access_log=False, http=ReadTimeoutProtocol
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -2,7 +2,9 @@
 
 `FakeOllama` answers `/api/chat` (one JSON object, or NDJSON chunks when `stream` is true) and `/api/tags`;
 `FakeOpenAI` answers `/chat/completions` (one JSON object, or server-sent events ending in `data: [DONE]`).
-Both record what they were sent, can be slowed down, and can fail with a chosen HTTP status.
+Both record what they were sent, can be slowed down, can fail with a chosen HTTP status, and can be made
+hostile: `fault` replaces the answer with any handler (see tests/app/faults.py). They count the calls whose
+client went away before the answer (`cancelled`) and the connections still open to them.
 """
 
 import asyncio
@@ -10,12 +12,16 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-DEFAULT_MODEL = "qwen2.5-coder:7b"
+#: A hostile answer: gets the request (already recorded) and the fake, and answers however it likes.
+Fault = Callable[[web.Request, "FakeBackend"], Awaitable[web.StreamResponse]]
+
+DEFAULT_MODEL = "llama3.2:3b"
 
 
 def project_answer(files: list[dict[str, str]] | None = None, summary: str = "A tiny service.") -> str:
@@ -23,7 +29,8 @@ def project_answer(files: list[dict[str, str]] | None = None, summary: str = "A 
     return json.dumps({"files": files, "summary": summary})
 
 
-def _chunks(text: str, size: int = 16) -> list[str]:
+def _chunks(text: str) -> list[str]:
+    size = max(16, len(text) // 64)  # a large answer in at most ~64 pieces, so that it streams quickly
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
@@ -39,6 +46,8 @@ class FakeBackend(ABC):
     input_tokens: int = 42
     output_tokens: int = 314
     url: str = ""
+    fault: Fault | None = None
+    cancelled: int = 0
     _runner: web.AppRunner | None = None
 
     def answer_with(self, *answers: str) -> None:
@@ -58,10 +67,22 @@ class FakeBackend(ABC):
     @abstractmethod
     def routes(self) -> list[web.RouteDef]: ...
 
+    @web.middleware
+    async def _watch(self, request: web.Request, handler: Callable[[web.Request], Awaitable[Any]]) -> Any:
+        try:
+            return await handler(request)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+    def open_connections(self) -> int:
+        return len(self._runner.server.connections) if self._runner and self._runner.server else 0
+
     async def start(self) -> str:
-        app = web.Application()
+        app = web.Application(middlewares=[self._watch])
         app.add_routes(self.routes())
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        # Handlers are cancelled when their client disconnects, so that `cancelled` sees it.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -77,14 +98,19 @@ class FakeBackend(ABC):
 @dataclass
 class FakeOllama(FakeBackend):
     models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL, "llama3.2:latest"])
+    tags_delay: float = 0.0
+    tags_body: Any = None  # answered by /api/tags instead of the listing of `models`
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/api/chat", self.chat), web.get("/api/tags", self.tags)]
 
     async def tags(self, request: web.Request) -> web.Response:
         self.requests.append({"path": "/api/tags"})
+        await asyncio.sleep(self.tags_delay)
         if self.fail_status:
             return web.json_response({"error": "boom"}, status=self.fail_status)
+        if self.tags_body is not None:
+            return web.json_response(self.tags_body)
         return web.json_response(
             {
                 "models": [
@@ -103,6 +129,8 @@ class FakeOllama(FakeBackend):
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
+        if self.fault is not None:
+            return await self.fault(request, self)
         if self.fail_status:
             return web.json_response({"error": f"model '{body.get('model')}' failed"}, status=self.fail_status)
         model = body.get("model", DEFAULT_MODEL)
@@ -138,6 +166,8 @@ class FakeOpenAI(FakeBackend):
 
     async def completions(self, request: web.Request) -> web.StreamResponse:
         body = await self._record(request)
+        if self.fault is not None:
+            return await self.fault(request, self)
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return web.json_response({"error": {"message": "No auth credentials found", "code": 401}}, status=401)
         if self.fail_status:

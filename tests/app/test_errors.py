@@ -48,10 +48,21 @@ async def test_invalid_request_is_422(client: httpx.AsyncClient, ollama: FakeOll
     assert ollama.requests == []
 
 
-async def test_body_that_is_not_json_is_422(client: httpx.AsyncClient) -> None:
-    response = await client.post("/generate", content=b"{not json", headers={"content-type": "application/json"})
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b'{"prompt": "\xff\xfe"}',
+        b"[" * 5000 + b"]" * 5000,
+        b'{"prompt": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+    ],
+    ids=["syntax", "invalid-utf8", "nested-too-deep", "prompt-nested-too-deep"],
+)
+async def test_body_that_is_not_json_is_422(client: httpx.AsyncClient, ollama: FakeOllama, content: bytes) -> None:
+    response = await client.post("/generate", content=content, headers={"content-type": "application/json"})
 
     assert_json_error(response, 422)
+    assert ollama.requests == []
 
 
 async def test_unknown_llm_mode_is_400(client: httpx.AsyncClient, ollama: FakeOllama) -> None:
@@ -76,6 +87,27 @@ async def test_body_over_the_raw_size_cap_is_413(service_factory: ServiceFactory
     response = await service.client.post("/generate", json={"prompt": "y" * 4000})
 
     assert_json_error(response, 413)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_body_exactly_at_the_size_cap_is_accepted_one_byte_more_is_413(
+    service_factory: ServiceFactory, chunked: bool
+) -> None:
+    service = await service_factory(max_request_bytes=2048)
+
+    async def post(size: int) -> httpx.Response:
+        body = b'{"prompt": "' + b"y" * (size - len(b'{"prompt": ""}')) + b'"}'
+        assert len(body) == size
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            for start in range(0, len(body), 500):
+                yield body[start : start + 500]
+
+        content = chunks() if chunked else body
+        return await service.client.post("/generate", content=content, headers={"content-type": "application/json"})
+
+    assert (await post(2048)).status_code == 200
+    assert_json_error(await post(2049), 413)
 
 
 async def test_chunked_body_over_the_raw_size_cap_is_413(service_factory: ServiceFactory) -> None:
@@ -149,6 +181,18 @@ async def test_backend_error_status_maps_to_a_gateway_error(
 
     detail = assert_json_error(response, status)
     assert "failed" not in detail  # the backend's own body is not echoed
+
+
+async def test_a_hanging_model_listing_is_504_naming_the_probe_limit(
+    service: RunningService, ollama: FakeOllama
+) -> None:
+    ollama.tags_delay = 30
+
+    response = await service.client.get("/models")
+
+    detail = assert_json_error(response, 504)
+    assert "5 s" in detail
+    assert "LLM_TIMEOUT_SECONDS" not in detail
 
 
 async def test_cloud_without_api_key_is_503(service_factory: ServiceFactory, cloud: FakeOpenAI) -> None:

@@ -85,3 +85,21 @@ async def test_models_is_503_when_backend_is_down(service_factory: ServiceFactor
 
     assert response.status_code == 503
     assert response.json()["detail"]
+
+
+async def test_a_hostile_model_listing_is_cut_and_cleaned(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
+    junk: list[object] = [42, None, {"name": "\ud800"}, {"name": "x" * 10_000}, {"size": 1}]
+    hostile = {"name": "bad:1", "size": 10**400, "modified_at": "\udc00" * 10}
+    ollama.tags_body = {
+        "models": [*junk, hostile, *({"name": f"m{i}:latest"} for i in range(20_000)), {"name": DEFAULT_MODEL}]
+    }
+    service = await service_factory()
+
+    listed = await service.client.get("/models")
+    ready = await service.client.get("/ready")
+
+    assert listed.status_code == 200
+    models = listed.json()["models"]
+    assert len(models) == 200
+    assert models[0] == {"name": "bad:1", "size": None, "modified_at": None}
+    assert ready.status_code == 503  # the configured model is past what the service reads of the listing

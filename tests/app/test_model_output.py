@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from app.project import unsafe_path_reason
+from app.paths import unsafe_path_reason
 from tests.app.conftest import RunningService
 from tests.app.fakes import FakeOllama, project_answer
 
@@ -29,6 +29,19 @@ UNSAFE_PATHS = [
     "~/.ssh/authorized_keys",
     "src/",
     "",
+    # What a case-insensitive or Windows file system reads as `.git` (hooks, core.fsmonitor: code execution).
+    ".GIT/config",
+    ".Git/hooks/post-checkout",
+    ".git./config",
+    ".git /config",
+    "GIT~1/config",
+    ".g\u200cit/config",
+    ".git\ufeff/hooks/pre-commit",
+    ".git::$INDEX_ALLOCATION/config",
+    "sub/.GiT/hooks/pre-commit",
+    "\ud800.py",
+    "nul.txt",
+    "x" * 60 + "/" + "\U0001f600" * 70,
 ]
 
 

@@ -139,3 +139,83 @@ async def test_api_key_never_appears_in_logs_or_responses(
     assert '"mode":"cloud"' in texts[0]
     for text in [*texts, captured.out, captured.err]:
         assert cloud.api_key not in text
+
+
+async def test_client_chosen_model_names_do_not_grow_the_metrics(
+    service: RunningService, ollama: FakeOllama, cloud: FakeOpenAI
+) -> None:
+    await service.client.get("/models")  # the local backend lists llama3.2:latest
+    ollama.fail_status = cloud.fail_status = 404
+    for i in range(150):
+        for mode in ("local", "cloud"):
+            await service.client.post(
+                "/generate", json={"prompt": "x", "model": f"m{i}-{mode}"}, headers={"x-llm-mode": mode}
+            )
+    ollama.fail_status = None
+    await service.client.post("/generate", json={"prompt": "x", "model": "llama3.2"})
+
+    text = (await service.client.get("/metrics")).text
+    samples = scrape(text)
+
+    models = {labels["model"] for name, series in samples.items() for labels, _ in series if "model" in labels}
+    assert models <= {DEFAULT_MODEL, "openai/gpt-4o-mini", "llama3.2:latest", "other"}
+    assert value(samples, "generator_llm_request_duration_seconds_count", model="other") == 300
+    assert value(samples, "generator_llm_request_duration_seconds_count", model="llama3.2:latest") == 1
+    assert len(text) < 20_000
+
+
+async def test_fastapi_pages_have_their_own_route_label(service: RunningService) -> None:
+    for path in ("/openapi.json", "/docs"):
+        assert (await service.client.get(path)).status_code == 200
+
+    samples = scrape((await service.client.get("/metrics")).text)
+
+    assert value(samples, "generator_http_requests_total", route="/openapi.json", status="200") == 1
+    assert value(samples, "generator_http_requests_total", route="/docs", status="200") == 1
+    assert value(samples, "generator_http_requests_total", route="unmatched") == 0
+
+
+async def test_a_stream_ending_in_an_error_event_is_logged_and_counted_with_its_status(
+    service_factory: ServiceFactory, ollama: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The handler binds stdout when the service starts: start it under capsys.
+    service = await service_factory()
+    ollama.answer_with("not a project")
+    capsys.readouterr()
+
+    response = await service.client.post(
+        "/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson", "x-request-id": "nd-1"}
+    )
+
+    assert response.status_code == 200
+    assert json.loads(response.text.splitlines()[-1])["status"] == 502
+    samples = scrape((await service.client.get("/metrics")).text)
+    assert value(samples, "generator_http_requests_total", route="/generate", status="502") == 1
+    assert value(samples, "generator_http_requests_total", route="/generate", status="200") == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert [line["status"] for line in lines if line.get("request_id") == "nd-1" and "status" in line] == [502]
+
+
+async def test_an_unexpected_error_is_one_json_line_with_the_request_id(
+    service_factory: ServiceFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = await service_factory()
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service.app.state.generation, "respond", broken)
+    capsys.readouterr()
+
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"x-request-id": "bug-1"})
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error"}
+    assert response.headers["x-request-id"] == "bug-1"
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines() if line.strip()]
+    errors = [line for line in lines if line["level"] == "error"]
+    assert len(errors) == 1
+    assert errors[0]["request_id"] == "bug-1"
+    assert errors[0]["exc_type"] == "RuntimeError"
+    assert "Traceback" not in captured.err

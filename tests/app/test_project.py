@@ -7,14 +7,8 @@ import zipfile
 
 import pytest
 
-from app.project import (
-    MAX_FILE_BYTES,
-    MAX_FILES,
-    UnusableAnswer,
-    parse_answer,
-    unsafe_path_reason,
-    zip_project,
-)
+from app.paths import unsafe_path_reason
+from app.project import MAX_FILE_BYTES, MAX_FILES, UnusableAnswer, parse_answer, zip_project
 from app.scaffold import detect_language, scaffold
 from tests.app.fakes import project_answer
 from tests.app.test_model_output import UNSAFE_PATHS
@@ -37,14 +31,15 @@ def test_non_string_path_is_rejected() -> None:
 
 
 def test_file_count_and_size_limits_drop_files_with_warnings() -> None:
-    files = [{"path": f"f{i}.py", "content": "x"} for i in range(MAX_FILES + 3)]
-    files.append({"path": "big.py", "content": "x" * (MAX_FILE_BYTES + 1)})
+    files = [{"path": "big.py", "content": "x" * (MAX_FILE_BYTES + 1)}]
+    files += [{"path": f"f{i}.py", "content": "x"} for i in range(MAX_FILES + 3)]
 
     parsed = parse_answer(project_answer(files))
 
     assert len(parsed.files) == MAX_FILES
     assert len(parsed.warnings) == 4
-    assert "larger than" in parsed.warnings[-1]
+    assert "larger than" in parsed.warnings[0]
+    assert parsed.warnings[-1] == f"file #{MAX_FILES + 4} dropped: more than {MAX_FILES} files"
 
 
 def test_duplicate_paths_keep_the_first() -> None:
@@ -73,12 +68,12 @@ def test_language_detection(paths: set[str], language: str) -> None:
     assert detect_language(paths) == language
 
 
-def test_unknown_language_gets_only_a_readme() -> None:
+def test_unknown_language_gets_a_readme_and_the_generic_ci() -> None:
     files, language, added = scaffold(parse_answer(project_answer([{"path": "main.go", "content": ""}])).files, "")
 
     assert language == "unknown"
-    assert added == ["README.md"]
-    assert [f.path for f in files] == ["main.go", "README.md"]
+    assert added == ["README.md", ".github/workflows/ci.yml"]
+    assert [f.path for f in files] == ["main.go", "README.md", ".github/workflows/ci.yml"]
 
 
 def test_python_dockerfile_installs_requirements_and_runs_the_entry_point() -> None:

@@ -1,5 +1,6 @@
 """Graceful shutdown: with a real `uvicorn app.main:app` process, a generation in flight when SIGTERM
-arrives still completes with 200, and the process then exits cleanly after closing its backend sessions.
+arrives still completes with 200, and the process then exits cleanly after closing its backend sessions (the
+pooled connections to both backends are closed).
 """
 
 import asyncio
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.app.conftest import closed_port_url
-from tests.app.fakes import DEFAULT_MODEL, FakeOllama
+from app.settings import Settings
+from tests.app.conftest import closed_port_url, serve
+from tests.app.fakes import DEFAULT_MODEL, FakeOllama, FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,3 +65,26 @@ async def test_sigterm_lets_the_in_flight_generation_finish(ollama: FakeOllama) 
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+async def test_shutdown_closes_the_connections_to_both_backends(ollama: FakeOllama, cloud: FakeOpenAI) -> None:
+    settings = Settings(
+        ollama_base_url=ollama.url,
+        generator_model=DEFAULT_MODEL,
+        cloud_llm_base_url=f"{cloud.url}/api/v1",
+        cloud_llm_api_key=cloud.api_key,
+    )
+    async with serve(settings) as running:
+        for mode in ("local", "cloud"):
+            assert (
+                await running.client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": mode})
+            ).is_success
+        # Pooled keep-alive connections stay open while the service runs.
+        assert ollama.open_connections() == 1
+        assert cloud.open_connections() == 1
+
+    for _ in range(100):
+        if ollama.open_connections() == cloud.open_connections() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert (ollama.open_connections(), cloud.open_connections()) == (0, 0)
