@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.cluster import ClusterHandle
+from infra.cluster.existing import ExistingCluster, ExistingClusterArgs
+from infra.cluster.handle import ClusterHandle
+from infra.cluster.k3s import K3sCluster, K3sClusterArgs
 from infra.config import StackConfig
-from infra.existing_cluster import ExistingCluster, ExistingClusterArgs
-from infra.in_cluster_registry import registries_yaml
-from infra.k3s import K3sCluster, K3sClusterArgs
+from infra.registry.in_cluster import registries_yaml
 from stacks.config import secret
 from stacks.platform import build_platform
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pulumi
 
 from infra import topology
-from infra.cluster import ClusterHandle
+from infra.cluster.handle import ClusterHandle
 from infra.config import StackConfig
-from infra.in_cluster_registry import InClusterRegistry, InClusterRegistryArgs
 from infra.namespaces import Namespaces
-from infra.registry_pull_secret import SECRET_NAME as PULL_SECRET_NAME
-from infra.registry_pull_secret import RegistryPullSecret, RegistryPullSecretArgs
-from infra.secret_store import KubernetesSecretStore
+from infra.registry.in_cluster import InClusterRegistry, InClusterRegistryArgs
+from infra.registry.pull_secret import SECRET_NAME as PULL_SECRET_NAME
+from infra.registry.pull_secret import RegistryPullSecret, RegistryPullSecretArgs
+from infra.secrets.store import KubernetesSecretStore
 from stacks.config import secret
 from stacks.services import ClusterServices
 

@@ -12,17 +12,18 @@ from typing import Any
 import pulumi
 
 from infra import topology
-from infra.cluster import ClusterHandle, kubernetes_provider
+from infra.cluster.handle import ClusterHandle
+from infra.cluster.provider import kubernetes_provider
 from infra.config import StackConfig
-from infra.gateway import Gateway, GatewayArgs, public_url
-from infra.generator import Generator, GeneratorArgs
-from infra.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
-from infra.kgateway import Kgateway, KgatewayArgs
-from infra.monitoring_values import LokiBlobStorage
+from infra.gateway.gateway import Gateway, GatewayArgs, public_url
+from infra.gateway.kgateway import Kgateway, KgatewayArgs
+from infra.generator.generator import Generator, GeneratorArgs
+from infra.llm.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+from infra.llm.ollama import Ollama, OllamaArgs
 from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs, PodSecurityLevel
-from infra.observability import Observability, ObservabilityArgs
-from infra.ollama import Ollama, OllamaArgs
-from infra.outputs import SCHEMA_VERSION
+from infra.observability.observability import Observability, ObservabilityArgs
+from infra.observability.values import LokiBlobStorage
+from infra.outputs.contract import SCHEMA_VERSION
 from stacks.config import secret
 from stacks.dev_services import dev_services
 from stacks.secrets import config_secret_or_generated
@@ -43,7 +44,7 @@ def build_platform(
     services: ClusterServices | None = None,
     loki_blob: LokiBlobStorage | None = None,
 ) -> dict[str, Any]:
-    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`).
+    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.contract.StackOutputs`).
 
     `services` is what the environment built next to the cluster (prod: ACR and Key Vault, see
     `stacks.prod_services`); without it (dev) the registry and the secret store are built inside the cluster.

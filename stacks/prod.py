@@ -6,9 +6,9 @@ from typing import Any
 
 import pulumi
 
-from infra.aks import AksCluster, AksClusterArgs
+from infra.cluster.aks import AksCluster, AksClusterArgs
 from infra.config import StackConfig
-from infra.monitoring_values import LokiBlobStorage
+from infra.observability.values import LokiBlobStorage
 from stacks.platform import build_platform
 from stacks.prod_services import AksInputs, prod_registry_and_secrets
 
@@ -28,7 +28,7 @@ def loki_blob_storage(
     resource_group_name: pulumi.Input[str], location: pulumi.Input[str], oidc_issuer_url: pulumi.Input[str]
 ) -> LokiBlobStorage:
     """Observability's prod-only part: Loki's Azure Blob storage and workload identity."""
-    from infra.loki_storage import LokiAzureStorage, LokiAzureStorageArgs
+    from infra.observability.loki_storage import LokiAzureStorage, LokiAzureStorageArgs
 
     return LokiAzureStorage(
         "loki-logs",

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pulumi
 
 from infra.config import StackConfig
-from infra.container_registry import ContainerRegistry, ContainerRegistryArgs
-from infra.key_vault import KeyVault, KeyVaultArgs, KeyVaultSecretStore, KeyVaultSecretStoreArgs
+from infra.registry.acr import ContainerRegistry, ContainerRegistryArgs
+from infra.secrets.key_vault import KeyVault, KeyVaultArgs, KeyVaultSecretStore, KeyVaultSecretStoreArgs
 from stacks.services import ClusterServices
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from infra.secret_store import SecretStore
+from infra.secrets.store import SecretStore
 
 
 @dataclass(frozen=True, kw_only=True)

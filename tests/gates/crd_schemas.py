@@ -8,7 +8,7 @@ Sources:
 - `VALIDATORS`: validators that check a whole document themselves. Gateway API objects are checked by the
   validators that the npm package `@kubernetes-models/gateway-api` (pinned in `tools/crds/package-lock.json`,
   installed by `make install`) generates from the Gateway API types: enums, patterns, bounds and required fields.
-  Those validators do not reject unknown fields; the tests of `infra/gateway_routes.py` pin the field names.
+  Those validators do not reject unknown fields; the tests of `infra/gateway/routes.py` pin the field names.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ of the in-cluster registry (without it, containerd cannot pull the generator ima
 
 from __future__ import annotations
 
-from infra.in_cluster_registry import registries_yaml
-from infra.k3s import install_script
+from infra.cluster.k3s import install_script
+from infra.registry.in_cluster import registries_yaml
 from tests.conftest import RenderStack
 
 

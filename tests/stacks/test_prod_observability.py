@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.loki_storage import storage_account_name
+from infra.observability.loki_storage import storage_account_name
 from infra.render import RenderResult, run_program
 from infra.render.__main__ import write_render
 from infra.render.mocks import _azure_guid

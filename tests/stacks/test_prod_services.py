@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
-from infra.cluster import ClusterHandle
+from infra.cluster.handle import ClusterHandle
 from infra.config import parse_config
 from infra.render import RenderResult, run_program
 from stacks.platform import build_platform

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.outputs import StackOutputs
+from infra.outputs.contract import StackOutputs
 from tests.conftest import RenderStack
 
 

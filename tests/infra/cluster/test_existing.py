@@ -1,0 +1,67 @@
+"""`cluster.kind: existing`: the platform deploys with the user's kubeconfig, kept secret, in the context they chose."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+import yaml
+
+from infra.cluster.existing import ExistingCluster, ExistingClusterArgs, select_context
+from infra.render import run_program
+
+KUBECONFIG = yaml.safe_dump(
+    {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "a", "cluster": {"server": "https://a:6443"}}],
+        "users": [{"name": "a", "user": {"token": "t"}}],
+        "contexts": [
+            {"name": "staging", "context": {"cluster": "a", "user": "a"}},
+            {"name": "lab", "context": {"cluster": "a", "user": "a"}},
+        ],
+        "current-context": "staging",
+    }
+)
+
+
+def test_context_is_selected() -> None:
+    assert yaml.safe_load(select_context(KUBECONFIG, "lab"))["current-context"] == "lab"
+
+
+def test_without_context_the_kubeconfig_is_untouched() -> None:
+    assert select_context(KUBECONFIG, None) == KUBECONFIG
+
+
+def test_unknown_context_names_the_key() -> None:
+    with pytest.raises(ValueError, match=r"cluster.existing.context 'prod' is not in the kubeconfig"):
+        select_context(KUBECONFIG, "prod")
+
+
+def test_kubeconfig_stays_secret_and_the_handle_describes_the_cluster() -> None:
+    def program() -> dict[str, pulumi.Output[object]]:
+        cluster = ExistingCluster(
+            "mine",
+            ExistingClusterArgs(
+                kubeconfig=pulumi.Output.secret(KUBECONFIG),
+                context="lab",
+                kubernetes_version="1.32",
+                storage_class="standard",
+            ),
+        )
+        handle = cluster.handle()
+        return {
+            "kubeconfig": handle.kubeconfig,
+            "kind": pulumi.Output.from_input(handle.kind),
+            "storageClass": pulumi.Output.from_input(handle.storage_class),
+            "version": pulumi.Output.from_input(handle.kubernetes_version),
+        }
+
+    result = run_program("dev", {"prompt2prod:environment": "dev"}, frozenset(), program)
+    assert result.secret_outputs == {"kubeconfig"}
+    assert yaml.safe_load(result.outputs["kubeconfig"])["current-context"] == "lab"
+    assert (result.outputs["kind"], result.outputs["storageClass"], result.outputs["version"]) == (
+        "existing",
+        "standard",
+        "1.32",
+    )
+    assert [r.type for r in result.resources] == ["prompt2prod:index:ExistingCluster"]
