@@ -94,7 +94,7 @@ def build_platform(
         "generator",
         GeneratorArgs(
             config=platform.generator,
-            environment=platform.environment,
+            strict_spread=platform.environment == "prod",
             registry_server=services.registry_login_server,
             secret_store=services.secret_store,
             image_pull_secret=services.image_pull_secret,

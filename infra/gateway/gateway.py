@@ -23,7 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
-from infra import topology
+from infra import pod_spec, topology
 from infra.config.gateway import GatewayConfig, ProxyConfig
 from infra.gateway.routes import (
     GATEWAY_API,
@@ -75,26 +75,17 @@ class GatewayObject(pulumi.CustomResource):
 
 def gateway_parameters_spec(proxy: ProxyConfig) -> dict[str, Any]:
     """kgateway GatewayParameters (`spec.kube`) for the proxy Deployment of the `public` Gateway."""
-    resources = proxy.resources
     kube: dict[str, Any] = {
         "deployment": {"replicas": proxy.replicas},
-        "podTemplate": {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}},
+        "podTemplate": {"securityContext": pod_spec.camel_case(pod_spec.pod_security_context())},
         "envoyContainer": {
-            "resources": {
-                "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
-                "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
-            },
+            "resources": pod_spec.resource_requirements(proxy.resources),
             # kgateway's own default plus the RuntimeDefault seccomp profile that the `restricted` Pod Security
             # Standard of the `gateway` namespace requires. NET_BIND_SERVICE (the one capability `restricted`
-            # allows) lets the non-root Envoy listen on ports 80 and 443.
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": PROXY_UID,
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            # allows) lets the non-root Envoy listen on ports 80 and 443. kgateway sets the image's group itself.
+            "securityContext": pod_spec.camel_case(
+                pod_spec.container_security_context(PROXY_UID, group=False, add_capabilities=["NET_BIND_SERVICE"])
+            ),
         },
     }
     if proxy.replicas > 1:
@@ -123,18 +114,12 @@ def data_plane_network_policy() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
     backend pods of the routes, nothing else: a compromised proxy cannot reach the rest of the cluster or the internet.
     """
 
-    def namespace(name: str) -> k8s.networking.v1.NetworkPolicyPeerArgsDict:
-        return {"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": name}}}
-
     egress: list[k8s.networking.v1.NetworkPolicyEgressRuleArgsDict] = [
-        {
-            "to": [namespace("kube-system")],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-        },
-        {"to": [namespace(topology.NAMESPACE_GATEWAY_SYSTEM)]},
+        pod_spec.dns_egress_rule(coredns_only=False),
+        {"to": [pod_spec.namespace_peer(topology.NAMESPACE_GATEWAY_SYSTEM)]},
     ]
     egress += [
-        {"to": [namespace(ns)], "ports": [{"protocol": "TCP", "port": port}]}
+        {"to": [pod_spec.namespace_peer(ns)], "ports": [{"protocol": "TCP", "port": port}]}
         for ns, port in sorted(BACKEND_POD_PORTS.items())
     ]
     return {

@@ -26,6 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra import pod_spec
 from infra.config.gateway import ControllerConfig
 
 GATEWAY_API_VERSION = "v1.5.1"
@@ -50,28 +51,15 @@ class KgatewayArgs:
 def controller_values(controller: ControllerConfig) -> dict[str, Any]:
     """Values of the `kgateway` chart, keys as in its 2.3.x values reference (`controller.*`, not the deprecated
     top-level `resources` / `securityContext`)."""
-    resources = controller.resources
     settings: dict[str, Any] = {
         "replicaCount": controller.replicas,
         "logLevel": "info",
         "image": {"pullPolicy": "IfNotPresent"},
-        "resources": {
-            "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
-            "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit},
-        },
-        # The namespace enforces the `restricted` Pod Security Standard; the chart's defaults are empty.
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": CONTROLLER_UID,
-            "runAsGroup": CONTROLLER_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "securityContext": {
-            "runAsNonRoot": True,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "resources": pod_spec.resource_requirements(controller.resources),
+        # The namespace enforces the `restricted` Pod Security Standard; the chart's defaults are empty. The seccomp
+        # profile is set once, on the pod.
+        "podSecurityContext": pod_spec.camel_case(pod_spec.pod_security_context(CONTROLLER_UID)),
+        "securityContext": pod_spec.camel_case(pod_spec.container_security_context(seccomp=False)),
     }
     if controller.replicas > 1:
         # A drain may take one controller down, never all of them: routes keep being reconciled.

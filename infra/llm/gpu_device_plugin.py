@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import topology
+from infra import pod_spec
 
 CHART = "nvidia-device-plugin"
 CHART_VERSION = "0.17.1"
@@ -34,15 +34,8 @@ def device_plugin_values() -> dict[str, Any]:
     does not set: it is replaced by our pool's label, and the pool's taint is tolerated."""
     return {
         "affinity": {},
-        "nodeSelector": {topology.GPU_NODE_LABEL: topology.GPU_NODE_LABEL_VALUE},
-        "tolerations": [
-            {
-                "key": topology.GPU_TAINT_KEY,
-                "operator": "Equal",
-                "value": topology.GPU_TAINT_VALUE,
-                "effect": topology.GPU_TAINT_EFFECT,
-            }
-        ],
+        "nodeSelector": pod_spec.gpu_node_selector(),
+        "tolerations": pod_spec.camel_case(pod_spec.gpu_tolerations()),
         "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "128Mi"}},
     }
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import topology
+from infra import pod_spec, topology
 from infra.config.ollama import OllamaConfig
 from infra.llm.preload import (
     SCRIPT_FILE,
@@ -49,9 +49,9 @@ MODELS_PATH = "/models"
 # The image's own user is root; any high UID works because Ollama only needs HOME and OLLAMA_MODELS writable.
 OLLAMA_UID = 10001
 MODEL_VOLUME = "models"
-# Ollama's downloads go to the registry and its CDN over HTTPS; private ranges (the cluster, the node's metadata
-# endpoint) stay closed.
-PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10")
+# Ollama's downloads go to the registry and its CDN over HTTPS; the non-public ranges (the cluster, the node's
+# metadata endpoint) stay closed. Listed in the order the deployed NetworkPolicy has them (a reorder is an update).
+MODEL_DOWNLOAD_EXCLUDED = (*pod_spec.RFC1918_IPV4, pod_spec.LINK_LOCAL_IPV4, pod_spec.CGNAT_IPV4)
 
 
 def image_pinning_skips(config_key: str) -> dict[str, str]:
@@ -94,10 +94,7 @@ def ollama_env(settings: OllamaConfig) -> list[k8s.core.v1.EnvVarArgsDict]:
 
 
 def ollama_container(settings: OllamaConfig) -> k8s.core.v1.ContainerArgsDict:
-    resources = settings.resources
-    limits = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
-    if settings.gpu.enabled:
-        limits[topology.GPU_RESOURCE] = str(settings.gpu.count)
+    gpu = {topology.GPU_RESOURCE: str(settings.gpu.count)} if settings.gpu.enabled else None
 
     def probe(period: int, failures: int) -> k8s.core.v1.ProbeArgsDict:
         return {
@@ -114,27 +111,16 @@ def ollama_container(settings: OllamaConfig) -> k8s.core.v1.ContainerArgsDict:
         "args": ["serve"],
         "env": ollama_env(settings),
         "ports": [{"name": "http", "container_port": topology.OLLAMA_PORT, "protocol": "TCP"}],
-        "resources": {
-            "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request},
-            "limits": limits,
-        },
+        "resources": pod_spec.resource_requirements(settings.resources, gpu),
         # Startup prunes unreferenced blobs on the volume, which takes a while on a full disk: up to 5 minutes.
         "startup_probe": probe(period=5, failures=60),
         "liveness_probe": probe(period=20, failures=3),
         "readiness_probe": probe(period=10, failures=2),
         "volume_mounts": [
             {"name": MODEL_VOLUME, "mount_path": MODELS_PATH},
-            {"name": "tmp", "mount_path": "/tmp"},  # noqa: S108 - an emptyDir of this pod, not the node's /tmp
+            pod_spec.tmp_mount(),
         ],
-        "security_context": {
-            "allow_privilege_escalation": False,
-            "read_only_root_filesystem": True,
-            "run_as_non_root": True,
-            "run_as_user": OLLAMA_UID,
-            "run_as_group": OLLAMA_UID,
-            "capabilities": {"drop": ["ALL"]},
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        "security_context": pod_spec.container_security_context(OLLAMA_UID),
     }
 
 
@@ -146,32 +132,20 @@ def ollama_pod_spec(
         "automount_service_account_token": False,
         # Service links would inject OLLAMA_PORT/OLLAMA_SERVICE_* variables (from the Service named `ollama`).
         "enable_service_links": False,
-        "security_context": {
-            "run_as_non_root": True,
-            "run_as_user": OLLAMA_UID,
-            "run_as_group": OLLAMA_UID,
-            # Applied by CSI drivers such as Azure Disk; local-path volumes are host directories it creates 0777.
-            "fs_group": OLLAMA_UID,
-            # The volume holds many GB: re-own it only when its root is not ours yet, not on every start.
-            "fs_group_change_policy": "OnRootMismatch",
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        # fsGroup is applied by CSI drivers such as Azure Disk (local-path volumes are host directories it creates
+        # 0777). The volume holds many GB: re-own it only when its root is not ours yet, not on every start.
+        "security_context": pod_spec.pod_security_context(
+            OLLAMA_UID, fs_group=True, fs_group_change_policy="OnRootMismatch"
+        ),
         "containers": [ollama_container(settings)],
         "volumes": [
             {"name": MODEL_VOLUME, "persistent_volume_claim": {"claim_name": claim}},
-            {"name": "tmp", "empty_dir": {"size_limit": "1Gi"}},
+            pod_spec.tmp_volume("1Gi"),
         ],
     }
     if settings.gpu.enabled:
-        spec["node_selector"] = {topology.GPU_NODE_LABEL: topology.GPU_NODE_LABEL_VALUE}
-        spec["tolerations"] = [
-            {
-                "key": topology.GPU_TAINT_KEY,
-                "operator": "Equal",
-                "value": topology.GPU_TAINT_VALUE,
-                "effect": topology.GPU_TAINT_EFFECT,
-            }
-        ]
+        spec["node_selector"] = pod_spec.gpu_node_selector()
+        spec["tolerations"] = pod_spec.gpu_tolerations()
     return spec
 
 
@@ -185,44 +159,22 @@ def model_volume_spec(
     }
 
 
-def dns_egress_rule() -> k8s.networking.v1.NetworkPolicyEgressRuleArgsDict:
-    """Egress to the cluster DNS (CoreDNS carries `k8s-app: kube-dns` on both K3s and AKS)."""
-    return {
-        "to": [
-            {
-                "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
-                "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
-            }
-        ],
-        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
-    }
-
-
 def server_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
-    def namespace(name: str) -> k8s.networking.v1.NetworkPolicyPeerArgsDict:
-        return {"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": name}}}
-
     return {
         "pod_selector": {"match_labels": _selector(server_labels())},
         "policy_types": ["Ingress", "Egress"],
         "ingress": [
             {
                 "from_": [
-                    namespace(topology.NAMESPACE_GENERATOR),
+                    pod_spec.namespace_peer(topology.NAMESPACE_GENERATOR),
                     # kgateway runs the Gateway's Envoy data plane in the Gateway's namespace.
-                    namespace(topology.NAMESPACE_GATEWAY),
+                    pod_spec.namespace_peer(topology.NAMESPACE_GATEWAY),
                     {"pod_selector": {"match_labels": _selector(preload_labels())}},
                 ],
                 "ports": [{"port": topology.OLLAMA_PORT, "protocol": "TCP"}],
             }
         ],
-        "egress": [
-            dns_egress_rule(),
-            {
-                "to": [{"ip_block": {"cidr": "0.0.0.0/0", "except_": list(PRIVATE_RANGES)}}],
-                "ports": [{"port": 443, "protocol": "TCP"}],
-            },
-        ],
+        "egress": [pod_spec.dns_egress_rule(), pod_spec.public_https_egress_rule(MODEL_DOWNLOAD_EXCLUDED)],
     }
 
 
@@ -232,7 +184,7 @@ def preload_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict
         "policy_types": ["Ingress", "Egress"],
         "ingress": [],
         "egress": [
-            dns_egress_rule(),
+            pod_spec.dns_egress_rule(),
             {
                 "to": [{"pod_selector": {"match_labels": _selector(server_labels())}}],
                 "ports": [{"port": topology.OLLAMA_PORT, "protocol": "TCP"}],

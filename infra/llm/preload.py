@@ -28,7 +28,8 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import topology
+from infra import pod_spec, topology
+from infra.config.base import Resources
 
 PYTHON_IMAGE = "docker.io/library/python"
 SCRIPT_FILE = "ollama_preload.py"
@@ -75,19 +76,10 @@ def preload_container(
             {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
         ],
         "volume_mounts": [{"name": "script", "mount_path": SCRIPT_DIR, "read_only": True}],
-        "resources": {
-            "requests": {"cpu": "50m", "memory": "64Mi"},
-            "limits": {"cpu": "500m", "memory": "128Mi"},
-        },
-        "security_context": {
-            "allow_privilege_escalation": False,
-            "read_only_root_filesystem": True,
-            "run_as_non_root": True,
-            "run_as_user": PRELOAD_UID,
-            "run_as_group": PRELOAD_UID,
-            "capabilities": {"drop": ["ALL"]},
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        "resources": pod_spec.resource_requirements(
+            Resources(cpu_request="50m", memory_request="64Mi", cpu_limit="500m", memory_limit="128Mi")
+        ),
+        "security_context": pod_spec.container_security_context(PRELOAD_UID),
     }
 
 
@@ -99,12 +91,7 @@ def preload_pod_spec(
         "automount_service_account_token": False,
         # The Job's own retries (backoffLimit) start a fresh pod each time, so every attempt is a separate log.
         "restart_policy": "Never",
-        "security_context": {
-            "run_as_non_root": True,
-            "run_as_user": PRELOAD_UID,
-            "run_as_group": PRELOAD_UID,
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        "security_context": pod_spec.pod_security_context(PRELOAD_UID),
         "containers": [container],
         "volumes": [{"name": "script", "config_map": {"name": config_map, "default_mode": 0o444}}],
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra import topology
-from infra.generator.generator import service_monitor_spec
+from infra.generator.specs import service_monitor_spec
 
 MONITORING_API = "monitoring.coreos.com/v1"
 
@@ -26,7 +26,7 @@ class Monitor:
 
 
 def generator_service_monitor() -> Monitor:
-    """The ServiceMonitor the generator component declares (`infra.generator.generator.service_monitor_spec`):
+    """The ServiceMonitor the generator component declares (`infra.generator.specs.service_monitor_spec`):
     port `http`, `/metrics`, one `generator` job for both tracks. Exposed here so tests scrape exactly what the
     cluster does."""
     return Monitor(

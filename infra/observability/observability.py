@@ -70,15 +70,15 @@ def grafana_secret_values(mount: SecretMount) -> dict[str, Any]:
     Kubernetes Secret while a pod mounts the volume: so Grafana mounts it (the chart's `extraSecretMounts`).
     """
     volume = mount.volume
-    entry: dict[str, Any] = {"name": volume.name, "mountPath": mount.volume_mount.mount_path, "readOnly": True}
-    # The stores build these args synchronously: plain args objects, never Outputs of them.
-    csi, secret = volume.csi, volume.secret
-    if isinstance(csi, k8s.core.v1.CSIVolumeSourceArgs):
-        entry["csi"] = {"driver": csi.driver, "readOnly": True, "volumeAttributes": csi.volume_attributes}
-    elif isinstance(secret, k8s.core.v1.SecretVolumeSourceArgs):
-        entry |= {"secretName": secret.secret_name, "defaultMode": 0o440}
+    entry: dict[str, Any] = {"name": volume["name"], "mountPath": mount.mount_path, "readOnly": True}
+    # The stores build these dicts synchronously: plain dicts, never Outputs of them.
+    csi, secret = volume.get("csi"), volume.get("secret")
+    if isinstance(csi, dict):
+        entry["csi"] = {"driver": csi["driver"], "readOnly": True, "volumeAttributes": csi.get("volume_attributes")}
+    elif isinstance(secret, dict):
+        entry |= {"secretName": secret.get("secret_name"), "defaultMode": 0o440}
     else:
-        raise ValueError(f"secret volume {volume.name!r} is neither a Secret nor a CSI volume")
+        raise ValueError(f"secret volume {volume['name']!r} is neither a Secret nor a CSI volume")
     values: dict[str, Any] = {"extraSecretMounts": [entry]}
     if mount.service_account_annotations:
         values["serviceAccount"] = {"annotations": dict(mount.service_account_annotations)}

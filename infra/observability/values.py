@@ -21,6 +21,7 @@ import pulumi
 from infra import topology
 from infra.config.base import Resources
 from infra.config.observability import ObservabilityConfig
+from infra.pod_spec import resource_requirements
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,6 @@ class LokiBlobStorage:
     """What Loki must wait for (the role assignment that lets the identity write blobs)."""
 
 
-def resources(settings: Resources) -> dict[str, Any]:
-    return {
-        "requests": {"cpu": settings.cpu_request, "memory": settings.memory_request},
-        "limits": {"cpu": settings.cpu_limit, "memory": settings.memory_limit},
-    }
-
-
 def _claim(storage_class: str, size: str) -> dict[str, Any]:
     return {
         "spec": {
@@ -89,7 +83,9 @@ def kube_prometheus_stack_values(
         "kubeScheduler": {"enabled": False},
         "kubeControllerManager": {"enabled": False},
         "kubeProxy": {"enabled": False},
-        "prometheusOperator": {"resources": resources(Resources(cpu_request="50m", memory_request="128Mi"))},
+        "prometheusOperator": {
+            "resources": resource_requirements(Resources(cpu_request="50m", memory_request="128Mi"))
+        },
         "prometheus": {
             "prometheusSpec": {
                 "replicas": config.replicas,
@@ -102,7 +98,7 @@ def kube_prometheus_stack_values(
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "ruleSelectorNilUsesHelmValues": False,
                 "probeSelectorNilUsesHelmValues": False,
-                "resources": resources(prometheus.resources),
+                "resources": resource_requirements(prometheus.resources),
                 "storageSpec": {"volumeClaimTemplate": _claim(storage_class, prometheus.storage_size)},
                 "persistentVolumeClaimRetentionPolicy": RETAIN,
             }
@@ -111,15 +107,19 @@ def kube_prometheus_stack_values(
             "alertmanagerSpec": {
                 "replicas": config.replicas,
                 "retention": config.alertmanager_retention,
-                "resources": resources(Resources(cpu_request="20m", memory_request="64Mi", memory_limit="256Mi")),
+                "resources": resource_requirements(
+                    Resources(cpu_request="20m", memory_request="64Mi", memory_limit="256Mi")
+                ),
                 "storage": {"volumeClaimTemplate": _claim(storage_class, config.alertmanager_storage_size)},
                 "persistentVolumeClaimRetentionPolicy": RETAIN,
             }
         },
         "grafana": grafana_values(config, storage_class, grafana_admin_secret, grafana_url),
-        "kube-state-metrics": {"resources": resources(Resources(cpu_request="20m", memory_request="64Mi"))},
+        "kube-state-metrics": {"resources": resource_requirements(Resources(cpu_request="20m", memory_request="64Mi"))},
         "prometheus-node-exporter": {
-            "resources": resources(Resources(cpu_request="20m", memory_request="32Mi", memory_limit="128Mi"))
+            "resources": resource_requirements(
+                Resources(cpu_request="20m", memory_request="32Mi", memory_limit="128Mi")
+            )
         },
     }
 
@@ -148,7 +148,7 @@ def grafana_values(
         # The volume is group-owned through fsGroup: no root init container to chown it.
         "initChownData": {"enabled": False},
         "testFramework": {"enabled": False},
-        "resources": resources(grafana.resources),
+        "resources": resource_requirements(grafana.resources),
         "sidecar": {
             "dashboards": {"enabled": True, "label": DASHBOARD_LABEL, "labelValue": "1", "searchNamespace": "ALL"},
             "datasources": {"enabled": True, "uid": "prometheus", "isDefaultDatasource": True},
@@ -214,7 +214,7 @@ def loki_values(
         "serviceAccount": service_account,
         "singleBinary": {
             "replicas": 1,
-            "resources": resources(loki.resources),
+            "resources": resource_requirements(loki.resources),
             "persistence": {
                 "enabled": True,
                 "size": loki.storage_size,
@@ -303,7 +303,9 @@ def alloy_values() -> dict[str, Any]:
         "alloy": {
             "configMap": {"create": True, "content": ALLOY_CONFIG},
             "enableReporting": False,
-            "resources": resources(Resources(cpu_request="50m", memory_request="128Mi", memory_limit="512Mi")),
+            "resources": resource_requirements(
+                Resources(cpu_request="50m", memory_request="128Mi", memory_limit="512Mi")
+            ),
         },
         "serviceMonitor": {"enabled": True},
     }

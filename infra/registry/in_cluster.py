@@ -19,7 +19,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from infra import topology
+from infra import pod_spec, topology
+from infra.config.base import Resources
 
 APP = "registry"
 COMPONENT = "image-registry"
@@ -75,21 +76,11 @@ def registry_container(args: InClusterRegistryArgs) -> k8s.core.v1.ContainerArgs
         ],
         "readiness_probe": {**probe, "failure_threshold": 3},
         "liveness_probe": {**probe, "initial_delay_seconds": 10, "failure_threshold": 6},
-        "resources": {
-            "requests": {"cpu": "50m", "memory": "64Mi"},
-            "limits": {"cpu": "500m", "memory": "256Mi"},
-        },
-        "security_context": {
-            "run_as_non_root": True,
-            "run_as_user": RUN_AS,
-            "run_as_group": RUN_AS,
-            "read_only_root_filesystem": True,
-            "allow_privilege_escalation": False,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
-        "volume_mounts": [{"name": "data", "mount_path": DATA_PATH}, {"name": "tmp", "mount_path": "/tmp"}],  # noqa: S108
+        "resources": pod_spec.resource_requirements(
+            Resources(cpu_request="50m", memory_request="64Mi", cpu_limit="500m", memory_limit="256Mi")
+        ),
+        "security_context": pod_spec.container_security_context(RUN_AS, declare_unprivileged=True),
+        "volume_mounts": [{"name": "data", "mount_path": DATA_PATH}, pod_spec.tmp_mount()],
     }
 
 
@@ -98,20 +89,14 @@ def registry_pod_spec(args: InClusterRegistryArgs, claim_name: pulumi.Input[str]
         "service_account_name": APP,
         "automount_service_account_token": False,
         "enable_service_links": False,
-        "security_context": {
-            "run_as_non_root": True,
-            "run_as_user": RUN_AS,
-            "run_as_group": RUN_AS,
-            # Volumes with ownership management become writable for this gid; K3s's local-path provisioner
-            # creates its directories world-writable, so the non-root registry can store layers either way.
-            "fs_group": RUN_AS,
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        # Volumes with ownership management become writable for this gid (fsGroup); K3s's local-path provisioner
+        # creates its directories world-writable, so the non-root registry can store layers either way.
+        "security_context": pod_spec.pod_security_context(RUN_AS, fs_group=True),
         "containers": [registry_container(args)],
         "volumes": [
             {"name": "data", "persistent_volume_claim": {"claim_name": claim_name}},
             # Blob uploads are staged under the storage root; /tmp is only for the odd library temp file.
-            {"name": "tmp", "empty_dir": {"size_limit": "64Mi"}},
+            pod_spec.tmp_volume("64Mi"),
         ],
     }
 

@@ -248,13 +248,15 @@ class KeyVaultSecretStore:
         )
         volume_name = f"{name}-secrets"
         return SecretMount(
-            volume=k8s.core.v1.VolumeArgs(
-                name=volume_name,
-                csi=k8s.core.v1.CSIVolumeSourceArgs(
-                    driver=CSI_DRIVER, read_only=True, volume_attributes={"secretProviderClass": class_name}
-                ),
-            ),
-            volume_mount=k8s.core.v1.VolumeMountArgs(name=volume_name, mount_path=args.mount_path, read_only=True),
+            volume={
+                "name": volume_name,
+                "csi": {
+                    "driver": CSI_DRIVER,
+                    "read_only": True,
+                    "volume_attributes": {"secretProviderClass": class_name},
+                },
+            },
+            mount_path=args.mount_path,
             service_account_annotations={CLIENT_ID_ANNOTATION: identity.client_id},
             pod_labels={USE_LABEL: "true"},
             # The CSI driver creates the synced Secret when the first pod mounts the volume, not before.

@@ -50,13 +50,13 @@ class WorkloadSecretsArgs:
 
 @dataclass(frozen=True, kw_only=True)
 class SecretMount:
-    """What a pod adds to receive its secrets as read-only files under `volume_mount.mount_path`.
+    """What a pod adds to receive its secrets as read-only files under `mount_path`.
 
     Files are readable by the pod's `fsGroup` (set one: restricted workloads run as non-root).
     """
 
-    volume: k8s.core.v1.VolumeArgs
-    volume_mount: k8s.core.v1.VolumeMountArgs
+    volume: k8s.core.v1.VolumeArgsDict
+    mount_path: str
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     kubernetes_secret_name: pulumi.Output[str] | None = None
@@ -64,8 +64,11 @@ class SecretMount:
     resources: list[pulumi.Resource] = field(default_factory=list)
     """What a pod using the mount must wait for."""
 
+    def volume_mount(self) -> k8s.core.v1.VolumeMountArgsDict:
+        return {"name": self.volume["name"], "mount_path": self.mount_path, "read_only": True}
+
     def path(self, file_name: str) -> str:
-        return f"{self.volume_mount.mount_path}/{file_name}"
+        return f"{self.mount_path}/{file_name}"
 
 
 class SecretStore(Protocol):
@@ -97,11 +100,8 @@ class KubernetesSecretStore:
             opts=opts,
         )
         return SecretMount(
-            volume=k8s.core.v1.VolumeArgs(
-                name=secret_name,
-                secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret.metadata.name, default_mode=FILE_MODE),
-            ),
-            volume_mount=k8s.core.v1.VolumeMountArgs(name=secret_name, mount_path=args.mount_path, read_only=True),
+            volume={"name": secret_name, "secret": {"secret_name": secret.metadata.name, "default_mode": FILE_MODE}},
+            mount_path=args.mount_path,
             kubernetes_secret_name=secret.metadata.name if args.kubernetes_secret else None,
             resources=[secret],
         )

@@ -22,11 +22,9 @@ import yaml
 from infra import topology
 from infra.config import StackConfig, parse_config
 from infra.config.generator import GeneratorConfig
-from infra.generator.generator import (
+from infra.generator.generator import Generator, GeneratorArgs
+from infra.generator.specs import (
     API_KEY_FILE,
-    NON_PUBLIC_IPV4,
-    Generator,
-    GeneratorArgs,
     deployment_annotations,
     generator_container,
     generator_env,
@@ -37,6 +35,7 @@ from infra.generator.generator import (
     termination_grace_seconds,
     topology_spread,
 )
+from infra.pod_spec import NON_PUBLIC_IPV4
 from infra.render import RecordedResource, RenderResult, run_program
 from infra.render.__main__ import write_render
 from infra.secrets.store import KubernetesSecretStore, SecretMount, WorkloadSecretsArgs
@@ -64,7 +63,7 @@ def test_grace_period_outlasts_the_llm_timeout_plus_the_drain_sleep() -> None:
 
 def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
     config = GeneratorConfig(model="qwen2.5:7b", llm_timeout_seconds=90.5, max_prompt_chars=4000)
-    env = {var.name: var.value for var in generator_env(config, "/keys/cloud-llm-api-key")}
+    env = {var["name"]: var["value"] for var in generator_env(config, "/keys/cloud-llm-api-key")}
     assert env == {
         "OLLAMA_BASE_URL": "http://ollama.llm.svc.cluster.local:11434",
         "GENERATOR_MODEL": "qwen2.5:7b",
@@ -78,50 +77,54 @@ def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
 
 
 def test_env_without_a_key_leaves_cloud_mode_off() -> None:
-    names = {var.name for var in generator_env(GeneratorConfig(), None)}
+    names = {var["name"] for var in generator_env(GeneratorConfig(), None)}
     assert "CLOUD_LLM_API_KEY_FILE" not in names
     assert "CLOUD_LLM_API_KEY" not in names
 
 
 def test_container_is_hardened_and_probed() -> None:
-    container = generator_container(GeneratorConfig(), image="r/app:1", pinned=False, secrets=None)
-    security = container.security_context
-    assert (security.run_as_non_root, security.run_as_user, security.read_only_root_filesystem) == (True, 10001, True)
-    assert security.allow_privilege_escalation is False
-    assert security.capabilities.drop == ["ALL"]
-    assert security.seccomp_profile.type == "RuntimeDefault"
-    assert container.liveness_probe.http_get.path == "/health"
-    assert container.startup_probe.http_get.path == "/health"
-    assert container.readiness_probe.http_get.path == "/ready"
-    assert container.lifecycle.pre_stop.sleep.seconds == 5
-    assert [(port.name, port.container_port) for port in container.ports] == [("http", 8000)]
-    assert [mount.mount_path for mount in container.volume_mounts] == ["/tmp"]
+    container: Any = generator_container(GeneratorConfig(), image="r/app:1", pinned=False, secrets=None)
+    security = container["security_context"]
+    assert (security["run_as_non_root"], security["run_as_user"], security["read_only_root_filesystem"]) == (
+        True,
+        10001,
+        True,
+    )
+    assert security["allow_privilege_escalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"]
+    assert security["seccomp_profile"]["type"] == "RuntimeDefault"
+    assert container["liveness_probe"]["http_get"]["path"] == "/health"
+    assert container["startup_probe"]["http_get"]["path"] == "/health"
+    assert container["readiness_probe"]["http_get"]["path"] == "/ready"
+    assert container["lifecycle"]["pre_stop"]["sleep"]["seconds"] == 5
+    assert [(port["name"], port["container_port"]) for port in container["ports"]] == [("http", 8000)]
+    assert [mount["mount_path"] for mount in container["volume_mounts"]] == ["/tmp"]
 
 
 def test_a_tag_is_pulled_always_and_a_digest_only_if_absent() -> None:
-    assert generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=None).image_pull_policy == (
+    assert generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=None)["image_pull_policy"] == (
         "Always"
     )
-    assert generator_container(GeneratorConfig(), image="r@x", pinned=True, secrets=None).image_pull_policy == (
+    assert generator_container(GeneratorConfig(), image="r@x", pinned=True, secrets=None)["image_pull_policy"] == (
         "IfNotPresent"
     )
 
 
 def test_the_secret_mount_is_added_read_only() -> None:
-    mount = SecretMount(
-        volume=k8s.core.v1.VolumeArgs(name="keys"),
-        volume_mount=k8s.core.v1.VolumeMountArgs(name="keys", mount_path="/keys", read_only=True),
-    )
-    container = generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=mount)
-    assert [(m.mount_path, m.read_only) for m in container.volume_mounts] == [("/tmp", None), ("/keys", True)]
+    mount = SecretMount(volume={"name": "keys"}, mount_path="/keys")
+    container: Any = generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=mount)
+    assert [(m["mount_path"], m.get("read_only")) for m in container["volume_mounts"]] == [
+        ("/tmp", None),
+        ("/keys", True),
+    ]
 
 
-@pytest.mark.parametrize(("environment", "on_nodes"), [("dev", "ScheduleAnyway"), ("prod", "DoNotSchedule")])
-def test_pods_spread_over_nodes_strictly_only_in_prod(environment: Any, on_nodes: str) -> None:
-    spread = {c.topology_key: c for c in topology_spread("stable", environment)}
-    assert spread["kubernetes.io/hostname"].when_unsatisfiable == on_nodes
-    assert spread["topology.kubernetes.io/zone"].when_unsatisfiable == "ScheduleAnyway"
-    assert all(c.match_label_keys == ["pod-template-hash"] for c in spread.values())
+@pytest.mark.parametrize(("strict", "on_nodes"), [(False, "ScheduleAnyway"), (True, "DoNotSchedule")])
+def test_pods_spread_over_nodes_strictly_only_when_asked(strict: bool, on_nodes: str) -> None:
+    spread: dict[Any, Any] = {c["topology_key"]: c for c in topology_spread("stable", strict=strict)}
+    assert spread["kubernetes.io/hostname"]["when_unsatisfiable"] == on_nodes
+    assert spread["topology.kubernetes.io/zone"]["when_unsatisfiable"] == "ScheduleAnyway"
+    assert all(c["match_label_keys"] == ["pod-template-hash"] for c in spread.values())
 
 
 def test_no_disruption_budget_for_a_single_replica() -> None:
@@ -340,15 +343,15 @@ class IdentityStore:
     ) -> SecretMount:
         self.requests.append(args)
         return SecretMount(
-            volume=k8s.core.v1.VolumeArgs(
-                name=f"{name}-secrets",
-                csi=k8s.core.v1.CSIVolumeSourceArgs(
-                    driver="secrets-store.csi.k8s.io", read_only=True, volume_attributes={"secretProviderClass": name}
-                ),
-            ),
-            volume_mount=k8s.core.v1.VolumeMountArgs(
-                name=f"{name}-secrets", mount_path=args.mount_path, read_only=True
-            ),
+            volume={
+                "name": f"{name}-secrets",
+                "csi": {
+                    "driver": "secrets-store.csi.k8s.io",
+                    "read_only": True,
+                    "volume_attributes": {"secretProviderClass": name},
+                },
+            },
+            mount_path=args.mount_path,
             service_account_annotations={"azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000001"},
             pod_labels={"azure.workload.identity/use": "true"},
         )
@@ -398,7 +401,7 @@ def _render_alone(
             "generator",
             GeneratorArgs(
                 config=platform.generator,
-                environment=platform.environment,
+                strict_spread=platform.environment == "prod",
                 registry_server="prompt2prodacr.azurecr.io",
                 secret_store=store or KubernetesSecretStore(),
                 cloud_llm_api_key=pulumi.Output.secret(API_KEY) if api_key else None,

@@ -124,13 +124,15 @@ def test_grafana_mounts_the_secret_store_volume(dev: RenderResult) -> None:
 
 def test_key_vault_style_mount_brings_csi_volume_and_identity() -> None:
     mount = SecretMount(
-        volume=k8s.core.v1.VolumeArgs(
-            name="kv",
-            csi=k8s.core.v1.CSIVolumeSourceArgs(
-                driver="secrets-store.csi.k8s.io", read_only=True, volume_attributes={"secretProviderClass": "grafana"}
-            ),
-        ),
-        volume_mount=k8s.core.v1.VolumeMountArgs(name="kv", mount_path="/mnt/kv", read_only=True),
+        volume={
+            "name": "kv",
+            "csi": {
+                "driver": "secrets-store.csi.k8s.io",
+                "read_only": True,
+                "volume_attributes": {"secretProviderClass": "grafana"},
+            },
+        },
+        mount_path="/mnt/kv",
         service_account_annotations={"azure.workload.identity/client-id": "cid"},
         pod_labels={"azure.workload.identity/use": "true"},
     )

@@ -214,11 +214,11 @@ def test_azure_resources_are_parented_to_the_workload(rendered: tuple[RenderResu
 
 def test_mount_is_a_read_only_csi_volume_with_workload_identity(rendered: tuple[RenderResult, SecretMount]) -> None:
     result, mount = rendered
-    assert mount.volume.csi is not None
-    assert mount.volume.csi.driver == "secrets-store.csi.k8s.io"
-    assert mount.volume.csi.read_only is True
-    assert mount.volume.csi.volume_attributes == {"secretProviderClass": "generator-secrets"}
-    assert mount.volume_mount.read_only is True
+    csi: Any = mount.volume.get("csi")
+    assert csi["driver"] == "secrets-store.csi.k8s.io"
+    assert csi["read_only"] is True
+    assert csi["volume_attributes"] == {"secretProviderClass": "generator-secrets"}
+    assert mount.volume_mount().get("read_only") is True
     assert mount.path("cloud-llm-api-key") == "/var/run/secrets/prompt2prod/cloud-llm-api-key"
     assert mount.pod_labels == {"azure.workload.identity/use": "true"}
     assert result.outputs["clientId"] == _azure_guid("client-generator-identity")
