@@ -16,25 +16,15 @@ from stacks.platform import build_platform
 def build_cluster(config: StackConfig) -> ClusterHandle:
     settings = config.platform.cluster
     if settings.kind == "existing":
-        existing = settings.existing
         return ExistingCluster(
-            settings.name,
-            ExistingClusterArgs(
-                kubeconfig=secret("kubeconfig"),
-                context=existing.context,
-                kubernetes_version=existing.kubernetes_version,
-                storage_class=existing.storage_class,
-            ),
+            settings.name, ExistingClusterArgs(config=settings.existing, kubeconfig=secret("kubeconfig"))
         ).handle()
     k3s = settings.k3s
     registry = config.platform.registry
     return K3sCluster(
         settings.name,
         K3sClusterArgs(
-            host=k3s.host,
-            version=k3s.version,
-            ssh_user=k3s.ssh_user,
-            ssh_port=k3s.ssh_port,
+            config=k3s,
             ssh_private_key=None if k3s.is_local else secret("sshPrivateKey"),
             # containerd pulls from the in-cluster registry's NodePort over plain HTTP.
             registries_yaml=registries_yaml(registry.in_cluster.node_port) if registry.kind == "inCluster" else None,

@@ -24,20 +24,14 @@ def dev_services(
     login_server: pulumi.Input[str]
     pull_secret: str | None = None
     if registry.kind == "inCluster":
-        settings = registry.in_cluster
         login_server = InClusterRegistry(
             "registry",
             InClusterRegistryArgs(
-                node_port=settings.node_port,
+                config=registry.in_cluster,
                 storage_class=cluster.storage_class,
-                storage_size=settings.storage_size,
-                image=settings.image,
-                image_tag=settings.image_tag,
-                image_digest=settings.image_digest,
+                namespace_ready=[namespaces.by_name[topology.NAMESPACE_REGISTRY]],
             ),
-            opts=pulumi.ResourceOptions.merge(
-                in_cluster, pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_REGISTRY]])
-            ),
+            opts=in_cluster,
         ).login_server
     else:
         external = registry.external
@@ -49,12 +43,12 @@ def dev_services(
             RegistryPullSecret(
                 "registry-pull",
                 RegistryPullSecretArgs(
-                    server=external.server, username=external.username, password=secret("registryPassword")
+                    server=external.server,
+                    username=external.username,
+                    password=secret("registryPassword"),
+                    namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
                 ),
-                opts=pulumi.ResourceOptions.merge(
-                    in_cluster,
-                    pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_GENERATOR]]),
-                ),
+                opts=in_cluster,
             )
     return ClusterServices(
         registry_login_server=login_server, secret_store=KubernetesSecretStore(), image_pull_secret=pull_secret

@@ -72,23 +72,23 @@ def build_platform(
                 "LLM API": public_url(gateway_settings, "llm"),
             },
             loki_blob=loki_blob,
-            depends_on=list(namespaces.by_name.values()),
+            namespace_ready=list(namespaces.by_name.values()),
         ),
         opts=in_cluster,
     )
-    ollama_opts = in_cluster
+    device_plugin: list[pulumi.Resource] = []
     if platform.ollama.gpu.enabled and cluster.has_gpu_nodes:
         # GPU nodes advertise `nvidia.com/gpu` only once the device plugin runs on them.
-        device_plugin = NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(), opts=in_cluster)
-        ollama_opts = pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[device_plugin]))
+        device_plugin.append(NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(), opts=in_cluster))
     ollama = Ollama(
         "ollama",
         OllamaArgs(
-            settings=platform.ollama,
+            config=platform.ollama,
             storage_class=cluster.storage_class,
-            namespace=namespaces.by_name[topology.NAMESPACE_LLM].metadata.name,
+            namespace_ready=[namespaces.by_name[topology.NAMESPACE_LLM]],
+            device_plugin_ready=device_plugin,
         ),
-        opts=ollama_opts,
+        opts=in_cluster,
     )
     generator = Generator(
         "generator",
@@ -111,8 +111,8 @@ def build_platform(
     kgateway = Kgateway(
         "kgateway",
         KgatewayArgs(
-            namespace=namespaces.by_name[topology.NAMESPACE_GATEWAY_SYSTEM].metadata.name,
-            controller=gateway_settings.controller,
+            config=gateway_settings.controller,
+            namespace_ready=[namespaces.by_name[topology.NAMESPACE_GATEWAY_SYSTEM]],
         ),
         opts=in_cluster,
     )
@@ -121,9 +121,9 @@ def build_platform(
         "gateway",
         GatewayArgs(
             config=gateway_settings,
-            crds=kgateway.crds,
-            controller=kgateway.controller,
-            namespaces=list(namespaces.by_name.values()),
+            crds_ready=kgateway.crds,
+            controller_ready=[kgateway.controller],
+            namespace_ready=list(namespaces.by_name.values()),
             tls_certificate=secret("tlsCertificate") if tls_from_config else None,
             tls_private_key=secret("tlsPrivateKey") if tls_from_config else None,
         ),

@@ -18,7 +18,7 @@ def build_cluster(config: StackConfig) -> AksCluster:
     return AksCluster(
         platform.cluster.name,
         AksClusterArgs(
-            settings=platform.cluster.aks,
+            config=platform.cluster.aks,
             secrets_rotation_poll_interval=platform.secret_store.key_vault.rotation_poll_interval,
         ),
     )
@@ -50,7 +50,7 @@ def build(config: StackConfig) -> dict[str, Any]:
             node_subnet_id=aks.node_subnet_id,
             oidc_issuer_url=aks.oidc_issuer_url,
             kubelet_identity_object_id=aks.kubelet_identity_object_id,
-            cluster_ready=aks,
+            cluster_ready=[aks],
         ),
     )
     loki_blob = loki_blob_storage(aks.resource_group_name, aks.location, aks.oidc_issuer_url)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -28,7 +29,7 @@ class AksInputs:
     """Needs the `Microsoft.KeyVault` service endpoint, or the vault's network rule is refused."""
     oidc_issuer_url: pulumi.Input[str]
     kubelet_identity_object_id: pulumi.Input[str]
-    cluster_ready: pulumi.Resource
+    cluster_ready: Sequence[pulumi.Resource]
     """The resource after which the cluster (and its Key Vault CSI add-on, hence the SecretProviderClass CRD) exists."""
 
 
@@ -44,12 +45,8 @@ def prod_registry_and_secrets(config: StackConfig, aks: AksInputs) -> ClusterSer
             resource_group_name=aks.resource_group_name,
             location=aks.location,
             kubelet_identity_object_id=aks.kubelet_identity_object_id,
+            config=acr,
             name_prefix=platform.cluster.name,
-            sku=acr.sku,
-            retention_days=acr.retention_days,
-            public_network_access=acr.public_network_access,
-            allowed_ip_ranges=[str(cidr) for cidr in acr.allowed_ip_ranges],
-            zone_redundancy=acr.zone_redundancy,
             tags=tags,
         ),
     )
@@ -60,10 +57,8 @@ def prod_registry_and_secrets(config: StackConfig, aks: AksInputs) -> ClusterSer
             location=aks.location,
             tenant_id=aks.tenant_id,
             node_subnet_id=aks.node_subnet_id,
+            config=vault_settings,
             name_prefix=platform.cluster.name,
-            sku=vault_settings.sku,
-            soft_delete_retention_days=vault_settings.soft_delete_retention_days,
-            allowed_ip_ranges=[str(cidr) for cidr in vault_settings.allowed_ip_ranges],
             tags=tags,
         ),
     )

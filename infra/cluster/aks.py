@@ -43,7 +43,7 @@ MAX_SURGE = "33%"
 
 @dataclass(frozen=True, kw_only=True)
 class AksClusterArgs:
-    settings: AksSettings
+    config: AksSettings
     secrets_rotation_poll_interval: str = "2m"
     """How often the Key Vault CSI driver re-reads mounted secrets (`secretStore.keyVault.rotationPollInterval`)."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -179,7 +179,7 @@ class AksCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:AksCluster", name, None, opts)
         self._cluster_name = name
-        settings = args.settings
+        settings = args.config
         if settings.location is None:
             raise ValueError(f"AksCluster {name}: settings.location is required")
         self.location = settings.location

@@ -13,16 +13,15 @@ import pulumi
 import yaml
 
 from infra.cluster.handle import ClusterHandle
+from infra.config.cluster import ExistingClusterSettings
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExistingClusterArgs:
+    config: ExistingClusterSettings
+    """Context (`None` keeps the kubeconfig's `current-context`), Kubernetes version and storage class."""
     kubeconfig: pulumi.Input[str]
     """The kubeconfig (a secret); kept secret throughout."""
-    context: str | None = None
-    """Context to use; `None` keeps the kubeconfig's `current-context`."""
-    kubernetes_version: str
-    storage_class: str = "local-path"
 
 
 def select_context(kubeconfig: str, context: str | None) -> str:
@@ -48,10 +47,11 @@ class ExistingCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:ExistingCluster", name, None, opts)
         self._cluster_name = name
-        self.kubernetes_version = args.kubernetes_version
-        self.storage_class = args.storage_class
+        config = args.config
+        self.kubernetes_version = config.kubernetes_version
+        self.storage_class = config.storage_class
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.from_input(args.kubeconfig).apply(lambda text: select_context(text, args.context))
+            pulumi.Output.from_input(args.kubeconfig).apply(lambda text: select_context(text, config.context))
         )
         self.register_outputs({"kubeconfig": self.kubeconfig})
 

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_command as command
 
 from infra.cluster.handle import ClusterHandle
+from infra.config.cluster import K3sSettings
 
 K3S_CONFIG_DIR = "/etc/rancher/k3s"
 KUBECONFIG_PATH = f"{K3S_CONFIG_DIR}/k3s.yaml"
@@ -38,11 +39,8 @@ _INSTALLED_VERSION = 'have="$(k3s --version 2>/dev/null | head -n1 | cut -d" " -
 
 @dataclass(frozen=True, kw_only=True)
 class K3sClusterArgs:
-    host: str
-    version: str
-    """A pinned K3s release, e.g. `v1.33.5+k3s1`."""
-    ssh_user: str = "root"
-    ssh_port: int = 22
+    config: K3sSettings
+    """Host, pinned K3s release (e.g. `v1.33.5+k3s1`) and SSH user and port (`cluster.k3s`)."""
     ssh_private_key: pulumi.Input[str] | None = None
     """Required for any host but `localhost`; always handled as a secret."""
     registries_yaml: pulumi.Input[str] | None = None
@@ -136,19 +134,20 @@ class K3sCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: K3sClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:K3sCluster", name, None, opts)
         self._cluster_name = name
-        self.kubernetes_version = args.version.removeprefix("v").split("+")[0]
+        config = args.config
+        self.kubernetes_version = config.version.removeprefix("v").split("+")[0]
         script: pulumi.Input[str]
         if args.registries_yaml is None:
-            script = install_script(args.version, args.host)
+            script = install_script(config.version, config.host)
         else:
             # Output.apply only builds a string here (it may stay secret if the mirror config holds credentials).
             script = pulumi.Output.from_input(args.registries_yaml).apply(
-                lambda content: install_script(args.version, args.host, content)
+                lambda content: install_script(config.version, config.host, content)
             )
         child = pulumi.ResourceOptions(parent=self)
         # stdout is the kubeconfig: secret in state, and never echoed to the console.
         read_opts = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["stdout"])
-        if args.host == "localhost":
+        if config.is_local:
             self.install = command.local.Command(
                 f"{name}-install",
                 create=script,
@@ -161,17 +160,17 @@ class K3sCluster(pulumi.ComponentResource):
                 f"{name}-kubeconfig",
                 create=read_kubeconfig_script(),
                 interpreter=["/bin/sh", "-c"],
-                triggers=[self.install.id, args.version],
+                triggers=[self.install.id, config.version],
                 logging=command.local.Logging.NONE,
                 opts=pulumi.ResourceOptions.merge(read_opts, pulumi.ResourceOptions(depends_on=[self.install])),
             )
         else:
             if args.ssh_private_key is None:
-                raise ValueError(f"K3sCluster {name}: ssh_private_key is required for remote host {args.host}")
+                raise ValueError(f"K3sCluster {name}: ssh_private_key is required for remote host {config.host}")
             connection = command.remote.ConnectionArgs(
-                host=args.host,
-                port=float(args.ssh_port),
-                user=args.ssh_user,
+                host=config.host,
+                port=float(config.ssh_port),
+                user=config.ssh_user,
                 private_key=pulumi.Output.secret(args.ssh_private_key),
             )
             self.install = command.remote.Command(
@@ -186,11 +185,11 @@ class K3sCluster(pulumi.ComponentResource):
                 f"{name}-kubeconfig",
                 connection=connection,
                 create=read_kubeconfig_script(),
-                triggers=[self.install.id, args.version],
+                triggers=[self.install.id, config.version],
                 logging=command.remote.Logging.NONE,
                 opts=pulumi.ResourceOptions.merge(read_opts, pulumi.ResourceOptions(depends_on=[self.install])),
             )
-        self.kubeconfig = pulumi.Output.secret(read.stdout.apply(lambda text: rewrite_server(text, args.host)))
+        self.kubeconfig = pulumi.Output.secret(read.stdout.apply(lambda text: rewrite_server(text, config.host)))
         self.register_outputs({"kubeconfig": self.kubeconfig})
 
     def handle(self) -> ClusterHandle:

@@ -49,12 +49,12 @@ BACKEND_POD_PORTS: dict[str, int] = {
 @dataclass(frozen=True, kw_only=True)
 class GatewayArgs:
     config: GatewayConfig
-    crds: Sequence[pulumi.Resource]
-    """What installs the Gateway API and kgateway CRDs (`Kgateway.crds`)."""
-    controller: pulumi.Resource
-    """The kgateway controller release, which also installs the `kgateway` GatewayClass."""
-    namespaces: Sequence[pulumi.Resource] = ()
-    """The namespaces the objects live in (the gateway's and the route targets')."""
+    crds_ready: Sequence[pulumi.Resource]
+    """What installs the Gateway API and kgateway CRDs (`Kgateway.crds`); every custom resource waits for it."""
+    controller_ready: Sequence[pulumi.Resource]
+    """The kgateway controller release, which also installs the `kgateway` GatewayClass; the Gateway waits for it."""
+    namespace_ready: Sequence[pulumi.Resource] = ()
+    """What creates the namespaces the objects live in (the gateway's and the route targets')."""
     tls_certificate: pulumi.Input[str] | None = None
     """PEM certificate chain, for `tls: secret` (a secret Output)."""
     tls_private_key: pulumi.Input[str] | None = None
@@ -140,8 +140,8 @@ class Gateway(pulumi.ComponentResource):
     def __init__(self, name: str, args: GatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:Gateway", name, None, opts)
         config = args.config
-        after_namespaces = list(args.namespaces)
-        after_crds = [*after_namespaces, *args.crds]
+        after_namespaces = list(args.namespace_ready)
+        after_crds = [*after_namespaces, *args.crds_ready]
         ns = topology.NAMESPACE_GATEWAY
 
         def metadata(
@@ -186,7 +186,7 @@ class Gateway(pulumi.ComponentResource):
                 parent=self,
                 depends_on=[
                     *after_crds,
-                    args.controller,
+                    *args.controller_ready,
                     parameters,
                     *([tls_secret] if tls_secret is not None else []),
                 ],

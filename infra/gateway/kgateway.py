@@ -26,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import pod_spec
+from infra import pod_spec, topology
 from infra.config.gateway import ControllerConfig
 
 GATEWAY_API_VERSION = "v1.5.1"
@@ -42,9 +42,11 @@ CONTROLLER_UID = 10101
 
 @dataclass(frozen=True, kw_only=True)
 class KgatewayArgs:
-    namespace: pulumi.Input[str]
-    """The controller's namespace (`kgateway-system`); pass the Namespace's output so the releases wait for it."""
-    controller: ControllerConfig
+    config: ControllerConfig
+    """Replicas and resources of the controller (`gateway.controller`)."""
+    namespace: str = topology.NAMESPACE_GATEWAY_SYSTEM
+    namespace_ready: Sequence[pulumi.Resource] = ()
+    """What creates the controller's namespace; both releases wait for it."""
     release_timeout_seconds: int = 600
 
 
@@ -80,10 +82,17 @@ class Kgateway(pulumi.ComponentResource):
             file=GATEWAY_API_CRDS_URL,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        kgateway_crds = self._release(f"{name}-crds", "kgateway-crds", args, values={}, depends_on=[gateway_api_crds])
+        after_namespace = list(args.namespace_ready)
+        kgateway_crds = self._release(
+            f"{name}-crds", "kgateway-crds", args, values={}, depends_on=[*after_namespace, gateway_api_crds]
+        )
         self.crds = [gateway_api_crds, kgateway_crds]
         controller = self._release(
-            f"{name}-controller", "kgateway", args, values=controller_values(args.controller), depends_on=self.crds
+            f"{name}-controller",
+            "kgateway",
+            args,
+            values=controller_values(args.config),
+            depends_on=[*after_namespace, *self.crds],
         )
         self.controller = controller
         self.register_outputs({})

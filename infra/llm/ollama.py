@@ -27,6 +27,7 @@ the GPU pool's `nvidia.com/gpu=present:NoSchedule` taint (`infra.topology`). CPU
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -66,11 +67,14 @@ def image_pinning_skips(config_key: str) -> dict[str, str]:
 
 @dataclass(frozen=True, kw_only=True)
 class OllamaArgs:
-    settings: OllamaConfig
+    config: OllamaConfig
     storage_class: str
-    """The cluster's storage class; `settings.storage.storageClass` overrides it."""
-    namespace: pulumi.Input[str] = topology.NAMESPACE_LLM
-    """Pass the Namespace resource's name Output so that everything waits for the namespace."""
+    """The cluster's storage class; `config.storage.storageClass` overrides it."""
+    namespace_ready: Sequence[pulumi.Resource] = ()
+    """What creates the `llm` namespace; every object waits for it."""
+    device_plugin_ready: Sequence[pulumi.Resource] = ()
+    """GPU: what makes the nodes advertise `nvidia.com/gpu` (the device plugin); the component is registered after
+    it."""
 
 
 def server_labels() -> dict[str, str]:
@@ -199,9 +203,12 @@ class Ollama(pulumi.ComponentResource):
     models: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: OllamaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("prompt2prod:index:Ollama", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        settings, namespace = args.settings, args.namespace
+        # The component waits for the device plugin; its children are registered only after it.
+        ready = pulumi.ResourceOptions(depends_on=list(args.device_plugin_ready))
+        super().__init__("prompt2prod:index:Ollama", name, None, pulumi.ResourceOptions.merge(opts, ready))
+        after_namespace = list(args.namespace_ready)
+        child = pulumi.ResourceOptions(parent=self, depends_on=after_namespace)
+        settings, namespace = args.config, topology.NAMESPACE_LLM
 
         def metadata(object_name: str, labels: dict[str, str]) -> k8s.meta.v1.ObjectMetaArgsDict:
             return {"name": object_name, "namespace": namespace, "labels": labels}
@@ -219,7 +226,7 @@ class Ollama(pulumi.ComponentResource):
             f"{name}-models",
             metadata=metadata("ollama-models", server_labels()),
             spec=model_volume_spec(settings, args.storage_class),
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_namespace, protect=True, retain_on_delete=True),
         )
         service = k8s.core.v1.Service(
             f"{name}-service",
@@ -262,7 +269,7 @@ class Ollama(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[server_policy],
+                depends_on=[*after_namespace, server_policy],
                 # The first rollout on a node pulls the Ollama image, GPU libraries included (GBs): more than the
                 # provider's default 10 minutes on a slow link.
                 custom_timeouts=pulumi.CustomTimeouts(create="30m", update="30m"),
@@ -322,7 +329,7 @@ class Ollama(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 # Pulumi awaits the server's readiness (StatefulSet rollout) before the Job starts pulling.
-                depends_on=[server, service, preload_policy],
+                depends_on=[*after_namespace, server, service, preload_policy],
                 # The Job's name changes with the model list; deleting the old Job first also lets a same-name
                 # replacement (an edited pod template) go through.
                 delete_before_replace=True,

@@ -105,5 +105,8 @@ class LokiAzureStorage(pulumi.ComponentResource):
     def blob_storage(self) -> LokiBlobStorage:
         """What `infra.observability.values.loki_values` needs to point Loki at this account."""
         return LokiBlobStorage(
-            account_name=self.account_name, container=self.container_name, client_id=self.client_id, depends_on=(self,)
+            account_name=self.account_name,
+            container=self.container_name,
+            client_id=self.client_id,
+            storage_ready=(self,),
         )

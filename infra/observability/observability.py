@@ -44,8 +44,8 @@ class ObservabilityArgs:
     """prod: Azure Blob for Loki's chunks. None: the filesystem on Loki's volume."""
     namespace: str = topology.NAMESPACE_MONITORING
     alert_delays: AlertDelays = field(default_factory=AlertDelays)
-    depends_on: Sequence[pulumi.Resource] = ()
-    """What must exist first (the namespaces)."""
+    namespace_ready: Sequence[pulumi.Resource] = ()
+    """What creates the namespaces; the Grafana credentials and the charts wait for it."""
 
 
 def dashboard_urls(grafana_url: str) -> dict[str, str]:
@@ -110,7 +110,7 @@ class Observability(pulumi.ComponentResource):
                 },
                 kubernetes_secret=True,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.namespace_ready)),
         )
         if admin.kubernetes_secret_name is None:
             raise ValueError(f"secret store {args.secret_store.kind!r} did not provide a Kubernetes Secret for Grafana")
@@ -128,7 +128,7 @@ class Observability(pulumi.ComponentResource):
             monitoring_values.KPS_FULLNAME,
             args.namespace,
             stack_values,
-            depends_on=[*args.depends_on, *admin.resources],
+            depends_on=[*args.namespace_ready, *admin.resources],
         )
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=[self.stack])
         self.loki = self._release(
@@ -137,7 +137,7 @@ class Observability(pulumi.ComponentResource):
             topology.LOKI_SERVICE,
             args.namespace,
             monitoring_values.loki_values(config, storage_class=args.storage_class, blob=args.loki_blob),
-            depends_on=[self.stack, *(args.loki_blob.depends_on if args.loki_blob else ())],
+            depends_on=[self.stack, *(args.loki_blob.storage_ready if args.loki_blob else ())],
         )
         self.alloy = self._release(
             f"{name}-alloy",

@@ -52,7 +52,7 @@ class LokiBlobStorage:
     container: pulumi.Input[str]
     client_id: pulumi.Input[str]
     """Client id of the user-assigned identity federated with Loki's ServiceAccount."""
-    depends_on: tuple[pulumi.Resource, ...] = ()
+    storage_ready: tuple[pulumi.Resource, ...] = ()
     """What Loki must wait for (the role assignment that lets the identity write blobs)."""
 
 

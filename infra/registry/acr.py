@@ -14,15 +14,14 @@ Imports `pulumi_azure_native` submodules only; nothing on the dev path imports t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, containerregistry
 
 from infra.azure_roles import ACR_PULL, role_definition_id
+from infra.config.registry import AcrSettings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,12 +31,9 @@ class ContainerRegistryArgs:
     subscription_id: pulumi.Input[str]
     kubelet_identity_object_id: pulumi.Input[str]
     """Object (principal) id of the AKS kubelet identity, which pulls the images."""
+    config: AcrSettings
+    """SKU, retention, network access and zone redundancy (`registry.acr`)."""
     name_prefix: str = "prompt2prod"
-    sku: Literal["Basic", "Standard", "Premium"] = "Premium"
-    retention_days: int = 30
-    public_network_access: bool = True
-    allowed_ip_ranges: Sequence[str] = ()
-    zone_redundancy: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -52,28 +48,29 @@ def registry_name(prefix: str, suffix: str) -> str:
 
 def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> containerregistry.RegistryArgs:
     """The registry's security and retention settings, by SKU (pure: tested without mocks)."""
-    premium = args.sku == "Premium"
+    config = args.config
+    premium = config.sku == "Premium"
     return containerregistry.RegistryArgs(
         registry_name=name,
         resource_group_name=args.resource_group_name,
         location=args.location,
-        sku=containerregistry.SkuArgs(name=args.sku),
+        sku=containerregistry.SkuArgs(name=config.sku),
         admin_user_enabled=False,
         anonymous_pull_enabled=False,
-        public_network_access="Enabled" if args.public_network_access else "Disabled",
+        public_network_access="Enabled" if config.public_network_access else "Disabled",
         # Trusted Azure services (e.g. Defender image scanning) still reach a firewalled registry.
         network_rule_bypass_options="AzureServices",
         policies=containerregistry.PoliciesArgs(
-            retention_policy=containerregistry.RetentionPolicyArgs(days=args.retention_days, status="enabled")
+            retention_policy=containerregistry.RetentionPolicyArgs(days=config.retention_days, status="enabled")
         )
         if premium
         else None,
-        zone_redundancy=("Enabled" if args.zone_redundancy else "Disabled") if premium else None,
+        zone_redundancy=("Enabled" if config.zone_redundancy else "Disabled") if premium else None,
         network_rule_set=containerregistry.NetworkRuleSetArgs(
             default_action="Deny",
             ip_rules=[
-                containerregistry.IPRuleArgs(i_p_address_or_range=cidr, action="Allow")
-                for cidr in args.allowed_ip_ranges
+                containerregistry.IPRuleArgs(i_p_address_or_range=str(cidr), action="Allow")
+                for cidr in config.allowed_ip_ranges
             ],
         )
         if premium

@@ -13,6 +13,7 @@ The registry has no authentication: keep its NodePort on a trusted network (docs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -21,6 +22,7 @@ import yaml
 
 from infra import pod_spec, topology
 from infra.config.base import Resources
+from infra.config.registry import InClusterRegistrySettings
 
 APP = "registry"
 COMPONENT = "image-registry"
@@ -32,13 +34,12 @@ RUN_AS = 10000
 
 @dataclass(frozen=True, kw_only=True)
 class InClusterRegistryArgs:
-    node_port: int
+    config: InClusterRegistrySettings
+    """Image, volume size and NodePort (`registry.inCluster`)."""
     storage_class: str
-    storage_size: str = "20Gi"
-    image: str = "registry"
-    image_tag: str = "2.8.3"
-    image_digest: str | None = None
     namespace: str = topology.NAMESPACE_REGISTRY
+    namespace_ready: Sequence[pulumi.Resource] = ()
+    """What creates the namespace; the component is registered after it."""
 
 
 def login_server(node_port: int) -> str:
@@ -56,16 +57,16 @@ def registries_yaml(node_port: int) -> str:
     return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
 
 
-def image_reference(args: InClusterRegistryArgs) -> str:
-    reference = f"{args.image}:{args.image_tag}"
-    return f"{reference}@{args.image_digest}" if args.image_digest else reference
+def image_reference(config: InClusterRegistrySettings) -> str:
+    reference = f"{config.image}:{config.image_tag}"
+    return f"{reference}@{config.image_digest}" if config.image_digest else reference
 
 
-def registry_container(args: InClusterRegistryArgs) -> k8s.core.v1.ContainerArgsDict:
+def registry_container(config: InClusterRegistrySettings) -> k8s.core.v1.ContainerArgsDict:
     probe: k8s.core.v1.ProbeArgsDict = {"http_get": {"path": "/v2/", "port": "http"}, "period_seconds": 10}
     return {
         "name": APP,
-        "image": image_reference(args),
+        "image": image_reference(config),
         "image_pull_policy": "IfNotPresent",
         "ports": [{"name": "http", "container_port": CONTAINER_PORT, "protocol": "TCP"}],
         "env": [
@@ -84,7 +85,7 @@ def registry_container(args: InClusterRegistryArgs) -> k8s.core.v1.ContainerArgs
     }
 
 
-def registry_pod_spec(args: InClusterRegistryArgs, claim_name: pulumi.Input[str]) -> k8s.core.v1.PodSpecArgsDict:
+def registry_pod_spec(config: InClusterRegistrySettings, claim_name: pulumi.Input[str]) -> k8s.core.v1.PodSpecArgsDict:
     return {
         "service_account_name": APP,
         "automount_service_account_token": False,
@@ -92,7 +93,7 @@ def registry_pod_spec(args: InClusterRegistryArgs, claim_name: pulumi.Input[str]
         # Volumes with ownership management become writable for this gid (fsGroup); K3s's local-path provisioner
         # creates its directories world-writable, so the non-root registry can store layers either way.
         "security_context": pod_spec.pod_security_context(RUN_AS, fs_group=True),
-        "containers": [registry_container(args)],
+        "containers": [registry_container(config)],
         "volumes": [
             {"name": "data", "persistent_volume_claim": {"claim_name": claim_name}},
             # Blob uploads are staged under the storage root; /tmp is only for the odd library temp file.
@@ -107,7 +108,9 @@ class InClusterRegistry(pulumi.ComponentResource):
     deployment: k8s.apps.v1.Deployment
 
     def __init__(self, name: str, args: InClusterRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("prompt2prod:index:InClusterRegistry", name, None, opts)
+        # The component waits for its namespace; its children are registered only after it.
+        ready = pulumi.ResourceOptions(depends_on=list(args.namespace_ready))
+        super().__init__("prompt2prod:index:InClusterRegistry", name, None, pulumi.ResourceOptions.merge(opts, ready))
         child = pulumi.ResourceOptions(parent=self)
         labels = topology.labels(APP, COMPONENT)
         selector = {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": COMPONENT}
@@ -121,7 +124,7 @@ class InClusterRegistry(pulumi.ComponentResource):
             spec={
                 "access_modes": ["ReadWriteOnce"],
                 "storage_class_name": args.storage_class,
-                "resources": {"requests": {"storage": args.storage_size}},
+                "resources": {"requests": {"storage": args.config.storage_size}},
             },
             # Pushed images are data, not configuration: `pulumi destroy` (or a replacement) must not delete them.
             # Remove the claim by hand (`kubectl -n registry delete pvc registry-data`) when you mean it.
@@ -139,7 +142,7 @@ class InClusterRegistry(pulumi.ComponentResource):
                 "selector": {"match_labels": selector},
                 "template": {
                     "metadata": {"labels": labels},
-                    "spec": registry_pod_spec(args, claim.metadata.name),
+                    "spec": registry_pod_spec(args.config, claim.metadata.name),
                 },
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]),
@@ -155,7 +158,7 @@ class InClusterRegistry(pulumi.ComponentResource):
                         "name": "http",
                         "port": CONTAINER_PORT,
                         "target_port": "http",
-                        "node_port": args.node_port,
+                        "node_port": args.config.node_port,
                         "protocol": "TCP",
                     }
                 ],
@@ -174,5 +177,5 @@ class InClusterRegistry(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.login_server = pulumi.Output.from_input(login_server(args.node_port))
+        self.login_server = pulumi.Output.from_input(login_server(args.config.node_port))
         self.register_outputs({"login_server": self.login_server})

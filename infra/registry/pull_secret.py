@@ -27,6 +27,8 @@ class RegistryPullSecretArgs:
     password: pulumi.Input[str]
     """A secret Output (the `registryPassword` config secret)."""
     namespaces: Sequence[str] = (topology.NAMESPACE_GENERATOR,)
+    namespace_ready: Sequence[pulumi.Resource] = ()
+    """What creates those namespaces; the component is registered after it."""
 
 
 def dockerconfigjson(server: str, username: str, password: str) -> str:
@@ -41,7 +43,9 @@ class RegistryPullSecret(pulumi.ComponentResource):
     secrets: list[k8s.core.v1.Secret]
 
     def __init__(self, name: str, args: RegistryPullSecretArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("prompt2prod:index:RegistryPullSecret", name, None, opts)
+        # The component waits for the namespaces; its children are registered only after it.
+        ready = pulumi.ResourceOptions(depends_on=list(args.namespace_ready))
+        super().__init__("prompt2prod:index:RegistryPullSecret", name, None, pulumi.ResourceOptions.merge(opts, ready))
         child = pulumi.ResourceOptions(parent=self)
         password: pulumi.Output[str] = pulumi.Output.from_input(args.password)
         raw: pulumi.Output[str] = password.apply(lambda pw: dockerconfigjson(args.server, args.username, pw))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -35,6 +35,7 @@ import yaml
 from pulumi_azure_native import authorization, keyvault, managedidentity
 
 from infra.azure_roles import KEY_VAULT_SECRETS_USER, role_definition_id, service_account_subject
+from infra.config.secret_store import KeyVaultSettings
 from infra.secrets.store import FILE_NAME, SecretMount, WorkloadSecretsArgs
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a credential
@@ -51,10 +52,9 @@ class KeyVaultArgs:
     tenant_id: pulumi.Input[str]
     node_subnet_id: pulumi.Input[str]
     """The AKS node subnet: the only network allowed through the firewall (besides `allowed_ip_ranges`)."""
+    config: KeyVaultSettings
+    """SKU, soft-delete retention and the firewall's allowed addresses (`secretStore.keyVault`)."""
     name_prefix: str = "prompt2prod"
-    sku: Literal["standard", "premium"] = "standard"
-    soft_delete_retention_days: int = 90
-    allowed_ip_ranges: Sequence[str] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -72,10 +72,10 @@ def vault_properties(args: KeyVaultArgs) -> keyvault.VaultPropertiesArgs:
     """The vault's security settings (pure: tested without mocks)."""
     return keyvault.VaultPropertiesArgs(
         tenant_id=args.tenant_id,
-        sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName(args.sku)),
+        sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName(args.config.sku)),
         enable_rbac_authorization=True,
         enable_soft_delete=True,
-        soft_delete_retention_in_days=args.soft_delete_retention_days,
+        soft_delete_retention_in_days=args.config.soft_delete_retention_days,
         enable_purge_protection=True,
         enabled_for_deployment=False,
         enabled_for_disk_encryption=False,
@@ -85,7 +85,7 @@ def vault_properties(args: KeyVaultArgs) -> keyvault.VaultPropertiesArgs:
             default_action="Deny",
             bypass="AzureServices",
             virtual_network_rules=[keyvault.VirtualNetworkRuleArgs(id=args.node_subnet_id)],
-            ip_rules=[keyvault.IPRuleArgs(value=cidr) for cidr in args.allowed_ip_ranges],
+            ip_rules=[keyvault.IPRuleArgs(value=str(cidr)) for cidr in args.config.allowed_ip_ranges],
         ),
     )
 
@@ -172,8 +172,8 @@ class KeyVaultSecretStoreArgs:
     tenant_id: pulumi.Input[str]
     oidc_issuer_url: pulumi.Input[str]
     """The AKS cluster's OIDC issuer: the federated credentials trust tokens it signs."""
-    cluster_ready: pulumi.Resource
-    """The resource that installs the CSI driver (the AKS add-on): SecretProviderClasses wait for its CRD."""
+    cluster_ready: Sequence[pulumi.Resource]
+    """What installs the CSI driver (the AKS add-on): SecretProviderClasses wait for its CRD."""
 
 
 class KeyVaultSecretStore:
@@ -244,7 +244,7 @@ class KeyVaultSecretStore:
                 objects=objects,
                 synced_secret_name=synced,
             ),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[store.cluster_ready])),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(store.cluster_ready))),
         )
         volume_name = f"{name}-secrets"
         return SecretMount(

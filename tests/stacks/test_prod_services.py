@@ -41,7 +41,7 @@ def render_prod() -> RenderResult:
                 node_subnet_id=SUBNET,
                 oidc_issuer_url="https://issuer.example/",
                 kubelet_identity_object_id="kubelet-object-id",
-                cluster_ready=ready,
+                cluster_ready=[ready],
             ),
         )
         cluster = ClusterHandle(

@@ -354,7 +354,7 @@ def test_component_exposes_what_registry_and_key_vault_need() -> None:
     settings = parse_config(given.values, given.secret_keys).platform.cluster.aks
 
     def program() -> dict[str, pulumi.Output[Any]]:
-        aks = AksCluster("p", AksClusterArgs(settings=settings))
+        aks = AksCluster("p", AksClusterArgs(config=settings))
         handle = aks.handle()
         return {
             "oidc": aks.oidc_issuer_url,

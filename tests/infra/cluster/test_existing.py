@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from infra.cluster.existing import ExistingCluster, ExistingClusterArgs, select_context
+from infra.config.cluster import ExistingClusterSettings
 from infra.render import run_program
 
 KUBECONFIG = yaml.safe_dump(
@@ -42,10 +43,8 @@ def test_kubeconfig_stays_secret_and_the_handle_describes_the_cluster() -> None:
         cluster = ExistingCluster(
             "mine",
             ExistingClusterArgs(
+                config=ExistingClusterSettings(context="lab", kubernetes_version="1.32", storage_class="standard"),
                 kubeconfig=pulumi.Output.secret(KUBECONFIG),
-                context="lab",
-                kubernetes_version="1.32",
-                storage_class="standard",
             ),
         )
         handle = cluster.handle()

@@ -23,6 +23,7 @@ from infra.cluster.k3s import (
     installer_url,
     rewrite_server,
 )
+from infra.config.cluster import K3sSettings
 from infra.render import RenderResult, run_program
 
 VERSION = "v1.33.5+k3s1"
@@ -179,7 +180,7 @@ def _render_k3s(args: K3sClusterArgs) -> RenderResult:
 
 
 def test_local_host_runs_commands_locally_and_uninstalls_on_delete() -> None:
-    result = _render_k3s(K3sClusterArgs(host="localhost", version=VERSION))
+    result = _render_k3s(K3sClusterArgs(config=K3sSettings(host="localhost", version=VERSION)))
     install = result.named("dev-install")
     assert install.type == "command:local:Command"
     assert install.inputs["interpreter"] == ["/bin/sh", "-c"]
@@ -191,7 +192,10 @@ def test_local_host_runs_commands_locally_and_uninstalls_on_delete() -> None:
 
 def test_remote_host_uses_ssh_with_the_private_key_as_a_secret() -> None:
     result = _render_k3s(
-        K3sClusterArgs(host="k3s.example.internal", version=VERSION, ssh_user="ubuntu", ssh_private_key="PRIVATE-KEY")
+        K3sClusterArgs(
+            config=K3sSettings(host="k3s.example.internal", version=VERSION, ssh_user="ubuntu"),
+            ssh_private_key="PRIVATE-KEY",
+        )
     )
     for name in ("dev-install", "dev-kubeconfig"):
         command = result.named(name)
@@ -202,7 +206,7 @@ def test_remote_host_uses_ssh_with_the_private_key_as_a_secret() -> None:
 
 
 def test_kubeconfig_read_is_secret_and_never_logged() -> None:
-    result = _render_k3s(K3sClusterArgs(host="localhost", version=VERSION))
+    result = _render_k3s(K3sClusterArgs(config=K3sSettings(host="localhost", version=VERSION)))
     read = result.named("dev-kubeconfig")
     assert read.options["additionalSecretOutputs"] == ["stdout"]
     assert read.inputs["logging"] == "none"
@@ -211,25 +215,27 @@ def test_kubeconfig_read_is_secret_and_never_logged() -> None:
 
 def test_remote_host_without_a_key_is_refused() -> None:
     with pytest.raises(Exception, match="ssh_private_key is required"):
-        _render_k3s(K3sClusterArgs(host="k3s.example.internal", version=VERSION))
+        _render_k3s(K3sClusterArgs(config=K3sSettings(host="k3s.example.internal", version=VERSION)))
 
 
 def test_secret_registry_config_keeps_the_install_script_secret() -> None:
     result = _render_k3s(
-        K3sClusterArgs(host="localhost", version=VERSION, registries_yaml=pulumi.Output.secret(MIRROR))
+        K3sClusterArgs(
+            config=K3sSettings(host="localhost", version=VERSION), registries_yaml=pulumi.Output.secret(MIRROR)
+        )
     )
     assert result.named("dev-install").inputs["create"] == "[secret]"
 
 
 def test_plain_registry_config_is_embedded_in_the_install_script() -> None:
-    result = _render_k3s(K3sClusterArgs(host="localhost", version=VERSION, registries_yaml=MIRROR))
+    result = _render_k3s(K3sClusterArgs(config=K3sSettings(host="localhost", version=VERSION), registries_yaml=MIRROR))
     encoded = base64.b64encode(f"{REGISTRIES_MARKER}\n{MIRROR}".encode()).decode()
     assert encoded in result.named("dev-install").inputs["create"]
 
 
 def test_provider_built_on_k3s_waits_for_the_install() -> None:
     def program() -> dict[str, pulumi.Output[object]]:
-        cluster = K3sCluster("dev", K3sClusterArgs(host="localhost", version=VERSION))
+        cluster = K3sCluster("dev", K3sClusterArgs(config=K3sSettings(host="localhost", version=VERSION)))
         handle = cluster.handle()
         k8s.Provider("k8s", kubeconfig=handle.kubeconfig, opts=pulumi.ResourceOptions(depends_on=[handle.resource]))
         return {"version": pulumi.Output.from_input(handle.kubernetes_version)}

@@ -1,33 +1,25 @@
 """The public gateway under Pulumi mocks: CRD ordering, TLS per environment, secrets kept out of specs, outputs.
 
-prod is rendered through this module's own program (the Kgateway and Gateway components on a bare provider,
-with the prod stack's validated config), so prod behaviour is checked whatever the cluster layer does.
+Every case renders the real stack program (`stacks.platform` wiring included) for dev or prod with config
+overrides, so the ordering checked here is the ordering `pulumi up` gets.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 
 from infra import topology
-from infra.config import parse_config
 from infra.config.gateway import ProxyConfig
-from infra.gateway.gateway import Gateway, GatewayArgs, gateway_address, gateway_parameters_spec
-from infra.gateway.kgateway import Kgateway, KgatewayArgs
-from infra.render import RenderResult, run_program
+from infra.gateway.gateway import gateway_address, gateway_parameters_spec
+from infra.render import RenderResult
 from infra.render.__main__ import write_render
 from infra.render.manifests import is_kubernetes_object, manifest
 from infra.render.mocks import MOCK_GATEWAY_ADDRESS, RecordedResource
-from stacks.config import secret
 from tests.conftest import RenderStack
 from tests.gates.crd_schemas import validate_custom_resource
-from tests.support import stack_input
 
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
@@ -37,32 +29,9 @@ PARAMETERS = "kubernetes:gateway.kgateway.dev/v1alpha1:GatewayParameters"
 TLS_SECRETS = {"tlsCertificate": "SPEC-HYGIENE-certificate-9c1d", "tlsPrivateKey": "SPEC-HYGIENE-private-key-4f2a"}
 
 
-def render_gateway(
-    stack: str, overrides: Mapping[str, Any] | None = None, secrets: Mapping[str, str] | None = None
-) -> RenderResult:
-    given = stack_input(stack, overrides, secrets)
-    config = parse_config(given.values, given.secret_keys)
-
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("test-k8s", kubeconfig="{}")
-        opts = pulumi.ResourceOptions(providers=[provider])
-        settings = config.platform.gateway
-        kgateway = Kgateway("kgateway", KgatewayArgs(namespace="kgateway-system", controller=settings.controller), opts)
-        from_config = settings.tls == "secret"
-        gateway = Gateway(
-            "gateway",
-            GatewayArgs(
-                config=settings,
-                crds=kgateway.crds,
-                controller=kgateway.controller,
-                tls_certificate=secret("tlsCertificate") if from_config else None,
-                tls_private_key=secret("tlsPrivateKey") if from_config else None,
-            ),
-            opts,
-        )
-        return {"address": gateway.address, "generatorUrl": pulumi.Output.from_input(gateway.generator_url)}
-
-    return run_program(stack, given.values, given.secret_keys, program=program)
+def owned(result: RenderResult, type_token: str) -> list[RecordedResource]:
+    """Resources of a type that the Gateway component declares (other components put Secrets and policies too)."""
+    return [r for r in result.of_type(type_token) if "prompt2prod:index:Gateway$" in r.urn]
 
 
 def listener_protocols(result: RenderResult) -> list[str]:
@@ -75,8 +44,8 @@ def custom_resources(result: RenderResult) -> list[RecordedResource]:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_gateway_api_and_kgateway_object_depends_on_the_crds(stack: str) -> None:
-    result = render_gateway(stack)
+def test_every_gateway_api_and_kgateway_object_depends_on_the_crds(stack: str, render_stack: RenderStack) -> None:
+    result = render_stack(stack)
     crds = {result.named("kgateway-gateway-api-crds").urn, result.named("kgateway-crds").urn}
     objects = custom_resources(result)
     assert {r.type for r in objects} == {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS}
@@ -84,16 +53,16 @@ def test_every_gateway_api_and_kgateway_object_depends_on_the_crds(stack: str) -
         assert crds <= set(resource.depends_on), f"{resource.name} can race its CRDs"
 
 
-def test_gateway_waits_for_the_controller_and_routes_for_the_gateway() -> None:
-    result = render_gateway("dev")
+def test_gateway_waits_for_the_controller_and_routes_for_the_gateway(render_stack: RenderStack) -> None:
+    result = render_stack("dev")
     (gateway,) = result.of_type(GATEWAY)
     assert result.named("kgateway-controller").urn in gateway.depends_on
     for route in result.of_type(ROUTE):
         assert gateway.urn in route.depends_on
 
 
-def test_prod_serves_https_only_and_redirects_http() -> None:
-    result = render_gateway("prod")
+def test_prod_serves_https_only_and_redirects_http(render_stack: RenderStack) -> None:
+    result = render_stack("prod")
     assert listener_protocols(result) == ["HTTP", "HTTPS"]
     on_http = [
         r.inputs["metadata"]["name"]
@@ -104,14 +73,14 @@ def test_prod_serves_https_only_and_redirects_http() -> None:
     assert result.outputs["generatorUrl"] == "https://generator.prompt2prod.example.com"
 
 
-def test_dev_serves_plain_http_by_default() -> None:
-    result = render_gateway("dev")
+def test_dev_serves_plain_http_by_default(render_stack: RenderStack) -> None:
+    result = render_stack("dev")
     assert listener_protocols(result) == ["HTTP"]
-    assert result.of_type("kubernetes:core/v1:Secret") == []
+    assert owned(result, "kubernetes:core/v1:Secret") == []
 
 
-def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret() -> None:
-    result = render_gateway("prod")
+def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret(render_stack: RenderStack) -> None:
+    result = render_stack("prod")
     (cert,) = result.of_type("tls:index/selfSignedCert:SelfSignedCert")
     assert cert.inputs["dnsNames"] == [
         "generator.prompt2prod.example.com",
@@ -122,7 +91,7 @@ def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret(
     assert "server_auth" in cert.inputs["allowedUses"]
     (key,) = result.of_type("tls:index/privateKey:PrivateKey")
     assert "privateKeyPem" in key.options["additionalSecretOutputs"]
-    (tls_secret,) = result.of_type("kubernetes:core/v1:Secret")
+    (tls_secret,) = owned(result, "kubernetes:core/v1:Secret")
     assert tls_secret.inputs["type"] == "kubernetes.io/tls"
     assert tls_secret.inputs["metadata"]["namespace"] == topology.NAMESPACE_GATEWAY
     assert tls_secret.inputs["stringData"] == {"tls.crt": "[secret]", "tls.key": "[secret]"}
@@ -141,19 +110,21 @@ def test_generated_private_key_never_appears_in_the_render(render_stack: RenderS
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_configured_certificate_never_appears_in_routes_policies_or_the_gateway(stack: str) -> None:
-    result = render_gateway(stack, {"gateway": {"tls": "secret"}}, secrets=TLS_SECRETS)
+def test_configured_certificate_never_appears_in_routes_policies_or_the_gateway(
+    stack: str, render_stack: RenderStack
+) -> None:
+    result = render_stack(stack, {"gateway": {"tls": "secret"}}, secrets=TLS_SECRETS)
     specs = json.dumps([r.inputs for r in custom_resources(result)])
     for value in TLS_SECRETS.values():
         assert value not in specs
-    (tls_secret,) = result.of_type("kubernetes:core/v1:Secret")
+    (tls_secret,) = owned(result, "kubernetes:core/v1:Secret")
     assert tls_secret.inputs["stringData"] == {"tls.crt": "[secret]", "tls.key": "[secret]"}
     assert result.of_type("tls:index/privateKey:PrivateKey") == []
 
 
-def test_no_route_reaches_the_cloud_provider_directly() -> None:
+def test_no_route_reaches_the_cloud_provider_directly(render_stack: RenderStack) -> None:
     """Cloud traffic goes through the generator (which holds the API key as a file); no Backend object exists."""
-    result = render_gateway("prod")
+    result = render_stack("prod")
     assert [r for r in result.resources if r.type.endswith(":Backend")] == []
     backends = {
         ref["name"]
@@ -164,21 +135,21 @@ def test_no_route_reaches_the_cloud_provider_directly() -> None:
     assert backends == {topology.GENERATOR_SERVICE, topology.OLLAMA_SERVICE, topology.GRAFANA_SERVICE}
 
 
-def test_reference_grants_live_in_the_target_namespaces() -> None:
-    result = render_gateway("dev")
+def test_reference_grants_live_in_the_target_namespaces(render_stack: RenderStack) -> None:
+    result = render_stack("dev")
     namespaces = sorted(r.inputs["metadata"]["namespace"] for r in result.of_type(GRANT))
     assert namespaces == [topology.NAMESPACE_GENERATOR, topology.NAMESPACE_LLM, topology.NAMESPACE_MONITORING]
 
 
-def test_canary_weights_from_config_reach_the_generator_route() -> None:
-    result = render_gateway("dev", {"gateway": {"canary": {"enabled": True, "imageTag": "0.2.0", "weight": 30}}})
+def test_canary_weights_from_config_reach_the_generator_route(render_stack: RenderStack) -> None:
+    result = render_stack("dev", {"gateway": {"canary": {"enabled": True, "imageTag": "0.2.0", "weight": 30}}})
     route = next(r for r in result.of_type(ROUTE) if r.inputs["metadata"]["name"] == "generator")
     weights = {ref["name"]: ref["weight"] for ref in route.inputs["spec"]["rules"][0]["backendRefs"]}
     assert weights == {topology.GENERATOR_SERVICE: 70, topology.GENERATOR_CANARY_SERVICE: 30}
 
 
-def test_gateway_address_comes_from_the_gateway_status() -> None:
-    assert render_gateway("dev").outputs["address"] == MOCK_GATEWAY_ADDRESS
+def test_gateway_address_comes_from_the_gateway_status(render_stack: RenderStack) -> None:
+    assert render_stack("dev").outputs["gatewayAddress"] == MOCK_GATEWAY_ADDRESS
     assert gateway_address({"addresses": [{"type": "Hostname", "value": "lb.example.com"}]}) == "lb.example.com"
     assert gateway_address(None) == ""
 
@@ -191,9 +162,9 @@ def test_stack_exports_the_gateway_address_and_public_urls(render_stack: RenderS
     assert outputs["grafanaUrl"] == "http://grafana.prompt2prod.localhost"
 
 
-def test_data_plane_egress_is_limited_to_dns_control_plane_and_backends() -> None:
-    result = render_gateway("dev")
-    (policy,) = result.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+def test_data_plane_egress_is_limited_to_dns_control_plane_and_backends(render_stack: RenderStack) -> None:
+    result = render_stack("dev")
+    (policy,) = owned(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
     spec = policy.inputs["spec"]
     assert spec["podSelector"] == {"matchLabels": {"gateway.networking.k8s.io/gateway-name": topology.GATEWAY_NAME}}
     destinations = {
@@ -212,8 +183,8 @@ def test_data_plane_egress_is_limited_to_dns_control_plane_and_backends() -> Non
     }
 
 
-def test_gateway_uses_its_proxy_parameters() -> None:
-    result = render_gateway("prod")
+def test_gateway_uses_its_proxy_parameters(render_stack: RenderStack) -> None:
+    result = render_stack("prod")
     (gateway,) = result.of_type(GATEWAY)
     (parameters,) = result.of_type("kubernetes:gateway.kgateway.dev/v1alpha1:GatewayParameters")
     assert gateway.inputs["spec"]["infrastructure"]["parametersRef"] == {
@@ -244,10 +215,10 @@ def test_proxy_runs_restricted_with_only_the_bind_capability() -> None:
     assert kube["envoyContainer"]["resources"]["limits"] == {"cpu": "1", "memory": "512Mi"}
 
 
-def test_prod_objects_with_tls_and_canary_match_the_gateway_api_schemas() -> None:
+def test_prod_objects_with_tls_and_canary_match_the_gateway_api_schemas(render_stack: RenderStack) -> None:
     """The stack gates validate what the committed stacks render; this covers HTTPS, redirects and weights too."""
     canary = {"canary": {"enabled": True, "imageTag": "0.2.0", "weight": 10}}
-    result = render_gateway("prod", {"gateway": canary})
+    result = render_stack("prod", {"gateway": canary})
     documents = [manifest(r) for r in result.resources if is_kubernetes_object(r)]
     checked = 0
     for document in documents:

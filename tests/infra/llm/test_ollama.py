@@ -43,7 +43,7 @@ def render_component(settings: OllamaConfig, storage_class: str = "managed-csi-p
         provider = k8s.Provider("k", kubeconfig="{}")
         ollama = Ollama(
             "ollama",
-            OllamaArgs(settings=settings, storage_class=storage_class),
+            OllamaArgs(config=settings, storage_class=storage_class),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
         return {"url": ollama.url, "models": ollama.models}

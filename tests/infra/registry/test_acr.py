@@ -12,6 +12,7 @@ import pulumi
 import pytest
 
 from infra.azure_roles import ACR_PULL
+from infra.config.registry import AcrSettings
 from infra.registry.acr import (
     ContainerRegistry,
     ContainerRegistryArgs,
@@ -25,15 +26,14 @@ SUBSCRIPTION = "00000000-0000-0000-0000-00000000aaaa"
 KUBELET = "11111111-1111-1111-1111-111111111111"
 
 
-def args(**overrides: Any) -> ContainerRegistryArgs:
-    base: dict[str, Any] = {
-        "subscription_id": SUBSCRIPTION,
-        "resource_group_name": "rg-prompt2prod",
-        "location": "westeurope",
-        "kubelet_identity_object_id": KUBELET,
-        "allowed_ip_ranges": ["198.51.100.0/24"],
-    }
-    return ContainerRegistryArgs(**{**base, **overrides})
+def args(**settings: Any) -> ContainerRegistryArgs:
+    return ContainerRegistryArgs(
+        config=AcrSettings(**{"allowed_ip_ranges": ["198.51.100.0/24"], **settings}),
+        subscription_id=SUBSCRIPTION,
+        resource_group_name="rg-prompt2prod",
+        location="westeurope",
+        kubelet_identity_object_id=KUBELET,
+    )
 
 
 def render(registry_args_: ContainerRegistryArgs) -> RenderResult:

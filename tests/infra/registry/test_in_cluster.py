@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from infra.config.registry import InClusterRegistrySettings
 from infra.registry.in_cluster import (
     InClusterRegistry,
     InClusterRegistryArgs,
@@ -23,9 +24,8 @@ from infra.registry.in_cluster import (
 from infra.render import RenderResult, run_program
 from tests.support import REPO, stack_input
 
-ARGS = InClusterRegistryArgs(
-    node_port=30555, storage_class="local-path", storage_size="5Gi", image_digest="sha256:" + "a" * 64
-)
+SETTINGS = InClusterRegistrySettings(node_port=30555, storage_size="5Gi", image_digest="sha256:" + "a" * 64)
+ARGS = InClusterRegistryArgs(config=SETTINGS, storage_class="local-path")
 
 
 def render_registry(args: InClusterRegistryArgs = ARGS) -> RenderResult:
@@ -48,12 +48,12 @@ def test_login_server_is_the_node_port_on_loopback() -> None:
 
 
 def test_image_is_pinned_by_tag_and_digest() -> None:
-    assert image_reference(ARGS) == f"registry:2.8.3@sha256:{'a' * 64}"
-    assert image_reference(InClusterRegistryArgs(node_port=30500, storage_class="x")) == "registry:2.8.3"
+    assert image_reference(SETTINGS) == f"registry:2.8.3@sha256:{'a' * 64}"
+    assert image_reference(InClusterRegistrySettings(image_digest=None)) == "registry:2.8.3"
 
 
 def test_container_is_non_root_with_read_only_root_filesystem() -> None:
-    context = registry_container(ARGS)["security_context"]
+    context = registry_container(SETTINGS)["security_context"]
     assert isinstance(context, dict)
     assert context["run_as_non_root"] is True
     assert context["run_as_user"] >= 10000  # type: ignore[operator]

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from infra.azure_roles import KEY_VAULT_SECRETS_USER
+from infra.config.secret_store import KeyVaultSettings
 from infra.render import RenderResult, run_program
 from infra.render.mocks import _azure_guid
 from infra.secrets.key_vault import (
@@ -39,12 +40,11 @@ TENANT = "22222222-2222-2222-2222-222222222222"
 ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/"
 SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
 VAULT_ARGS = KeyVaultArgs(
+    config=KeyVaultSettings(soft_delete_retention_days=30, allowed_ip_ranges=["203.0.113.7/32"]),
     resource_group_name="rg",
     location="westeurope",
     tenant_id=TENANT,
     node_subnet_id=SUBNET,
-    soft_delete_retention_days=30,
-    allowed_ip_ranges=["203.0.113.7/32"],
 )
 
 
@@ -63,7 +63,7 @@ def render_workload(kubernetes_secret: bool = True) -> tuple[RenderResult, Secre
                 location="westeurope",
                 tenant_id=TENANT,
                 oidc_issuer_url=ISSUER,
-                cluster_ready=cluster,
+                cluster_ready=[cluster],
             ),
         )
         workload = pulumi.ComponentResource(
