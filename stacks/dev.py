@@ -10,7 +10,9 @@ from infra.cluster.k3s import K3sCluster, K3sClusterArgs
 from infra.config import StackConfig
 from infra.registry.in_cluster import registries_yaml
 from stacks.config import secret
+from stacks.dev_services import dev_namespaces, dev_services
 from stacks.platform import build_platform
+from stacks.services import EnvironmentParts
 
 
 def build_cluster(config: StackConfig) -> ClusterHandle:
@@ -33,4 +35,11 @@ def build_cluster(config: StackConfig) -> ClusterHandle:
 
 
 def build(config: StackConfig) -> dict[str, Any]:
-    return build_platform(config, build_cluster(config))
+    # Pods only prefer to spread: a K3s cluster is usually one node.
+    return build_platform(
+        config,
+        build_cluster(config),
+        EnvironmentParts(
+            services=lambda where: dev_services(config, where), namespaces=dev_namespaces(config), strict_spread=False
+        ),
+    )

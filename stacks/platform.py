@@ -1,8 +1,9 @@
 """The platform on top of any cluster: everything that is the same in dev and prod, wired in order.
 
-Order: the one Kubernetes provider -> namespaces -> registry and secret store (dev: in the cluster; prod: ACR and
-Key Vault, passed in as `services`) -> observability (installs the prometheus-operator CRDs the monitors need) ->
-Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+Order: the one Kubernetes provider -> namespaces -> registry and secret store (the environment's `services`: dev
+builds them in the cluster, prod hands in ACR and Key Vault) -> observability (installs the prometheus-operator
+CRDs the monitors need) -> Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+Nothing here knows which environment it serves: `stacks/dev.py` and `stacks/prod.py` hand in `EnvironmentParts`.
 """
 
 from __future__ import annotations
@@ -20,41 +21,23 @@ from infra.gateway.kgateway import Kgateway, KgatewayArgs
 from infra.generator.generator import Generator, GeneratorArgs
 from infra.llm.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
 from infra.llm.ollama import Ollama, OllamaArgs
-from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs, PodSecurityLevel
+from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs
 from infra.observability.observability import Observability, ObservabilityArgs
-from infra.observability.values import LokiBlobStorage
 from infra.outputs.contract import SCHEMA_VERSION
 from stacks.config import secret
-from stacks.dev_services import dev_services
 from stacks.secrets import config_secret_or_generated
-from stacks.services import ClusterServices
+from stacks.services import EnvironmentParts, InCluster
 
 
-def namespace_levels(config: StackConfig) -> dict[str, PodSecurityLevel]:
-    levels = dict(DEFAULT_NAMESPACES)
-    if config.platform.registry.kind == "inCluster":
-        levels[topology.NAMESPACE_REGISTRY] = "restricted"
-    return levels
-
-
-def build_platform(
-    config: StackConfig,
-    cluster: ClusterHandle,
-    *,
-    services: ClusterServices | None = None,
-    loki_blob: LokiBlobStorage | None = None,
-) -> dict[str, Any]:
-    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.contract.StackOutputs`).
-
-    `services` is what the environment built next to the cluster (prod: ACR and Key Vault, see
-    `stacks.prod_services`); without it (dev) the registry and the secret store are built inside the cluster.
-    `loki_blob`: prod's Azure Blob storage for Loki; None keeps Loki's chunks on its volume.
-    """
+def build_platform(config: StackConfig, cluster: ClusterHandle, environment: EnvironmentParts) -> dict[str, Any]:
+    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.contract.StackOutputs`)."""
     platform = config.platform
     provider = kubernetes_provider(cluster)
     in_cluster = pulumi.ResourceOptions(providers=[provider])
-    namespaces = Namespaces("platform", NamespacesArgs(levels=namespace_levels(config)), opts=in_cluster)
-    services = services if services is not None else dev_services(config, cluster, namespaces, in_cluster)
+    levels = {**DEFAULT_NAMESPACES, **environment.namespaces}
+    namespaces = Namespaces("platform", NamespacesArgs(levels=levels), opts=in_cluster)
+    services = environment.services(InCluster(cluster=cluster, namespaces=namespaces, opts=in_cluster))
+    loki_blob = environment.loki_blob
 
     gateway_settings = platform.gateway
     grafana_url = public_url(gateway_settings, "grafana")
@@ -94,7 +77,7 @@ def build_platform(
         "generator",
         GeneratorArgs(
             config=platform.generator,
-            strict_spread=platform.environment == "prod",
+            strict_spread=environment.strict_spread,
             registry_server=services.registry_login_server,
             secret_store=services.secret_store,
             image_pull_secret=services.image_pull_secret,

@@ -11,6 +11,7 @@ from infra.config import StackConfig
 from infra.observability.values import LokiBlobStorage
 from stacks.platform import build_platform
 from stacks.prod_services import AksInputs, prod_registry_and_secrets
+from stacks.services import EnvironmentParts
 
 
 def build_cluster(config: StackConfig) -> AksCluster:
@@ -54,4 +55,9 @@ def build(config: StackConfig) -> dict[str, Any]:
         ),
     )
     loki_blob = loki_blob_storage(aks.resource_group_name, aks.location, aks.oidc_issuer_url)
-    return build_platform(config, aks.handle(), services=services, loki_blob=loki_blob)
+    # Several nodes and zones: two generator pods of a track never share a node.
+    return build_platform(
+        config,
+        aks.handle(),
+        EnvironmentParts(services=lambda _: services, loki_blob=loki_blob, strict_spread=True),
+    )

@@ -7,11 +7,9 @@ written in `Pulumi.<stack>.yaml`. Types are strict: a string is never silently t
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
-
-Environment = Literal["dev", "prod"]
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def camel_key(name: str) -> str:
@@ -35,20 +33,6 @@ class Section(BaseModel):
         # The docstring under a field is its description (shown in docs/configuration.md).
         use_attribute_docstrings=True,
     )
-
-
-def environment_of(info: ValidationInfo) -> Environment:
-    """The environment being validated, passed as validation context by `infra.config.parse_config`."""
-    context: dict[str, Any] = info.context or {}
-    env: Environment = context.get("environment", "dev")
-    return env
-
-
-def at_least_two_in_prod(replicas: int, info: ValidationInfo, reason: str) -> int:
-    """Replica counts that prod keeps highly available: refuse fewer than 2 there, saying `reason`."""
-    if environment_of(info) == "prod" and replicas < 2:
-        raise ValueError(reason)
-    return replicas
 
 
 # Kubernetes resource quantities, e.g. "500m", "2", "512Mi", "20Gi".

@@ -12,7 +12,8 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, PositiveInt, Section, environment_of
+from infra.config.base import Hostname, PositiveInt, Section
+from infra.config.environments import allowed_kind, environment_of, rules_of
 
 _K3S_VERSION = re.compile(r"^v1\.\d+\.\d+\+k3s\d+$")
 _KUBERNETES_VERSION = re.compile(r"^1\.\d+(\.\d+)?$")
@@ -164,8 +165,8 @@ class AksSettings(Section):
     @field_validator("location")
     @classmethod
     def _location_in_prod(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and environment_of(info) == "prod":
-            raise ValueError("required for prod (an Azure region such as westeurope)")
+        if value is None and rules_of(info).location_required:
+            raise ValueError(f"required for {environment_of(info)} (an Azure region such as westeurope)")
         if value is not None and not _AZURE_LOCATION.match(value):
             raise ValueError(f"{value!r} is not an Azure region name (e.g. westeurope)")
         return value
@@ -217,10 +218,7 @@ class ClusterConfig(Section):
     @field_validator("kind")
     @classmethod
     def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        allowed = {"prod": {"aks"}, "dev": {"k3s", "existing"}}[environment_of(info)]
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not a cluster kind for {environment_of(info)} ({sorted(allowed)})")
-        return value
+        return allowed_kind(value, info, "cluster", "a cluster kind")
 
     @model_validator(mode="after")
     def _prod_api_server_is_restricted(self) -> ClusterConfig:

@@ -13,8 +13,8 @@ from infra.config.base import (
     PositiveInt,
     Resources,
     Section,
-    at_least_two_in_prod,
 )
+from infra.config.environments import enough_replicas
 
 _IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -65,9 +65,7 @@ class GeneratorConfig(Section):
     @field_validator("replicas")
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        return at_least_two_in_prod(
-            value, info, "prod runs at least 2 replicas so that a node drain never takes the service down"
-        )
+        return enough_replicas(value, info, "replicas", "a node drain never takes the service down")
 
     @model_validator(mode="after")
     def _max_replicas_above_replicas(self) -> GeneratorConfig:

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, Quantity, Section, environment_of
+from infra.config.base import Hostname, Quantity, Section
+from infra.config.environments import allowed_kind
 
 Cidr = Annotated[IPv4Network, Field(strict=False)]
 
@@ -84,10 +85,7 @@ class RegistryConfig(Section):
     @field_validator("kind")
     @classmethod
     def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        allowed = {"prod": {"acr"}, "dev": {"inCluster", "external"}}[environment_of(info)]
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not a registry kind for {environment_of(info)} ({sorted(allowed)})")
-        return value
+        return allowed_kind(value, info, "registry", "a registry kind")
 
     @model_validator(mode="after")
     def _external_needs_server(self) -> RegistryConfig:

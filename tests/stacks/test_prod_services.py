@@ -16,6 +16,7 @@ from infra.config import parse_config
 from infra.render import RenderResult, run_program
 from stacks.platform import build_platform
 from stacks.prod_services import AksInputs, prod_registry_and_secrets
+from stacks.services import EnvironmentParts
 from tests.support import stack_input
 
 OVERRIDES = {
@@ -52,7 +53,7 @@ def render_prod() -> RenderResult:
             resource=ready,
             kubernetes_version="1.33",
         )
-        outputs = build_platform(config, cluster, services=services)
+        outputs = build_platform(config, cluster, EnvironmentParts(services=lambda _: services, strict_spread=True))
         return {key: pulumi.Output.from_input(value) for key, value in outputs.items()}
 
     return run_program("prod", given.values, given.secret_keys, program=program)
