@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 
 from infra.render import RenderResult, run_program
 from infra.render.__main__ import write_render
-from tests.support import StackInput, stack_input
-
-RenderStack = Callable[..., RenderResult]
+from tests.support import RenderStack, StackInput, stack_input
 
 
 @pytest.fixture(autouse=True)

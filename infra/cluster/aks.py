@@ -32,8 +32,8 @@ import pulumi_azure_native.resources as resources
 import yaml
 
 from infra import topology
-from infra.azure_roles import AKS_RBAC_CLUSTER_ADMIN_ROLE, role_definition_id
-from infra.cluster.handle import ClusterHandle
+from infra.azure import AKS_RBAC_CLUSTER_ADMIN_ROLE, role_definition_id
+from infra.cluster.handle import AzureScope, ClusterHandle
 from infra.config.cluster import AksSettings, GpuPool, NodePool
 
 STORAGE_CLASS = "managed-csi-premium"
@@ -161,15 +161,8 @@ def use_kubelogin_mode(kubeconfig: str, mode: str) -> str:
 
 class AksCluster(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
-    resource_group_name: pulumi.Output[str]
-    location: str
-    node_subnet_id: pulumi.Output[str]
-    oidc_issuer_url: pulumi.Output[str]
-    """For workload identity federated credentials."""
-    kubelet_identity_object_id: pulumi.Output[str]
-    """For the AcrPull role assignment."""
-    tenant_id: pulumi.Output[str]
-    subscription_id: pulumi.Output[str]
+    azure: AzureScope
+    """Resource group, node subnet, OIDC issuer, kubelet identity, tenant and subscription."""
     cluster_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     """Secret: a kubelogin exec kubeconfig (needs `kubelogin` on the PATH)."""
@@ -182,15 +175,12 @@ class AksCluster(pulumi.ComponentResource):
         settings = args.config
         if settings.location is None:
             raise ValueError(f"AksCluster {name}: settings.location is required")
-        self.location = settings.location
         self.kubernetes_version = settings.kubernetes_version
         self.has_gpu_nodes = settings.gpu_pool is not None
         # Azure tag names cannot contain "/": not the Kubernetes label keys.
         tags = {"part-of": topology.PART_OF, **args.tags}
         child = pulumi.ResourceOptions(parent=self)
         client = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        self.tenant_id = client.tenant_id
-        self.subscription_id = client.subscription_id
 
         group = resources.ResourceGroup(f"{name}-rg", location=settings.location, tags=tags, opts=child)
         vnet = network.VirtualNetwork(
@@ -313,24 +303,28 @@ class AksCluster(pulumi.ComponentResource):
         )
         self.cluster_name = cluster.name
         self.cluster_id = cluster.id
-        self.resource_group_name = group.name
-        self.node_subnet_id = subnet.id
-        self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(
-            lambda profile: profile.issuer_url if profile and profile.issuer_url else ""
-        )
-        self.kubelet_identity_object_id = cluster.identity_profile.apply(
-            lambda identities: (identities or {})["kubeletidentity"].object_id or ""
+        self.azure = AzureScope(
+            subscription_id=client.subscription_id,
+            tenant_id=client.tenant_id,
+            resource_group_name=group.name,
+            location=settings.location,
+            node_subnet_id=subnet.id,
+            oidc_issuer_url=cluster.oidc_issuer_profile.apply(
+                lambda profile: profile.issuer_url if profile and profile.issuer_url else ""
+            ),
+            kubelet_identity_object_id=cluster.identity_profile.apply(
+                lambda identities: (identities or {})["kubeletidentity"].object_id or ""
+            ),
         )
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "cluster_id": self.cluster_id,
-                "resource_group_name": self.resource_group_name,
-                "node_subnet_id": self.node_subnet_id,
-                "oidc_issuer_url": self.oidc_issuer_url,
-                "kubelet_identity_object_id": self.kubelet_identity_object_id,
-                "tenant_id": self.tenant_id,
                 "kubeconfig": self.kubeconfig,
+                "resource_group_name": self.azure.resource_group_name,
+                "node_subnet_id": self.azure.node_subnet_id,
+                "oidc_issuer_url": self.azure.oidc_issuer_url,
+                "kubelet_identity_object_id": self.azure.kubelet_identity_object_id,
             }
         )
 
@@ -375,7 +369,5 @@ class AksCluster(pulumi.ComponentResource):
             resource=self,
             kubernetes_version=self.kubernetes_version,
             has_gpu_nodes=self.has_gpu_nodes,
-            resource_group_name=self.resource_group_name,
-            location=self.location,
-            oidc_issuer_url=self.oidc_issuer_url,
+            azure=self.azure,
         )

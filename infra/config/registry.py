@@ -7,32 +7,20 @@ run; pull credentials from the `registryPassword` secret). prod: `acr` (Azure Co
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, Quantity, Section
+from infra import versions
+from infra.config.base import Cidr, Hostname, Quantity, Section, refuse_open_ranges
 from infra.config.environments import allowed_kind
-
-Cidr = Annotated[IPv4Network, Field(strict=False)]
-
-
-def refuse_open_ranges(ranges: list[IPv4Network]) -> list[IPv4Network]:
-    """An allow-list containing 0.0.0.0/0 is no allow-list."""
-    for network in ranges:
-        if network.prefixlen == 0:
-            raise ValueError(f"{network} allows the whole internet: list the addresses that need access")
-    return ranges
 
 
 class InClusterRegistrySettings(Section):
-    image: str = Field(default="registry", pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+    image: str = Field(default=versions.REGISTRY_IMAGE, pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
     """The distribution registry image, pulled from Docker Hub by the K3s node (or through its own mirror)."""
-    image_tag: str = Field(default="2.8.3", pattern=r"^\d+\.\d+\.\d+$")
-    image_digest: str | None = Field(
-        default="sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373",
-        pattern=r"^sha256:[0-9a-f]{64}$",
-    )
+    image_tag: str = Field(default=versions.REGISTRY_TAG, pattern=r"^\d+\.\d+\.\d+$")
+    image_digest: str | None = Field(default=versions.REGISTRY_DIGEST, pattern=r"^sha256:[0-9a-f]{64}$")
     """The multi-arch index digest of `registry:<imageTag>`: the node pulls exactly that content. Change it with
     the tag (`docker buildx imagetools inspect registry:<tag>`); `null` pulls by tag alone."""
     storage_size: Quantity = "20Gi"
@@ -70,10 +58,6 @@ class AcrSettings(Section):
         if not self.public_network_access and self.sku != "Premium":
             raise ValueError("publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only)")
         return self
-
-    @property
-    def is_premium(self) -> bool:
-        return self.sku == "Premium"
 
 
 class RegistryConfig(Section):

@@ -11,9 +11,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from infra.config.base import Section
+from infra.config.base import Cidr, Section, refuse_open_ranges
 from infra.config.environments import allowed_kind
-from infra.config.registry import Cidr, refuse_open_ranges
 
 
 class KeyVaultSettings(Section):

@@ -26,17 +26,14 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import pod_spec, topology
+from infra import pod_spec, topology, versions
 from infra.config.gateway import ControllerConfig
+from infra.helm import helm_release
 
-GATEWAY_API_VERSION = "v1.5.1"
-"""The Gateway API release kgateway 2.3 is documented with (it supports 1.3 to 1.5)."""
 GATEWAY_API_CRDS_URL = (
-    f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{GATEWAY_API_VERSION}/standard-install.yaml"
+    f"https://github.com/kubernetes-sigs/gateway-api/releases/download/{versions.GATEWAY_API_VERSION}/"
+    "standard-install.yaml"
 )
-KGATEWAY_VERSION = "v2.3.7"
-"""Chart and image version of kgateway (2.3.x supports Kubernetes 1.31 to 1.35)."""
-KGATEWAY_CHARTS = "oci://cr.kgateway.dev/kgateway-dev/charts"
 CONTROLLER_UID = 10101
 
 
@@ -83,40 +80,30 @@ class Kgateway(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         after_namespace = list(args.namespace_ready)
-        kgateway_crds = self._release(
-            f"{name}-crds", "kgateway-crds", args, values={}, depends_on=[*after_namespace, gateway_api_crds]
+        # The namespace is the platform's (with its PSA labels). Helm rolls a failed install or upgrade back
+        # (`atomic`) and removes what it created: the CRDs and the controller never stay half-applied.
+        release: dict[str, Any] = {
+            "namespace": args.namespace,
+            "create_namespace": False,
+            "atomic": True,
+            "cleanup_on_fail": True,
+            "timeout": args.release_timeout_seconds,
+        }
+        kgateway_crds = helm_release(
+            f"{name}-crds",
+            versions.KGATEWAY_CRDS,
+            release_name=versions.KGATEWAY_CRDS.name,
+            values={},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_namespace, gateway_api_crds]),
+            **release,
         )
         self.crds = [gateway_api_crds, kgateway_crds]
-        controller = self._release(
+        self.controller = helm_release(
             f"{name}-controller",
-            "kgateway",
-            args,
+            versions.KGATEWAY,
+            release_name=versions.KGATEWAY.name,
             values=controller_values(args.config),
-            depends_on=[*after_namespace, *self.crds],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_namespace, *self.crds]),
+            **release,
         )
-        self.controller = controller
         self.register_outputs({})
-
-    def _release(
-        self,
-        resource_name: str,
-        chart: str,
-        args: KgatewayArgs,
-        values: dict[str, Any],
-        depends_on: Sequence[pulumi.Resource],
-    ) -> k8s.helm.v3.Release:
-        return k8s.helm.v3.Release(
-            resource_name,
-            k8s.helm.v3.ReleaseArgs(
-                name=chart,
-                chart=f"{KGATEWAY_CHARTS}/{chart}",
-                version=KGATEWAY_VERSION,
-                namespace=args.namespace,
-                create_namespace=False,
-                values=values,
-                atomic=True,
-                cleanup_on_fail=True,
-                timeout=args.release_timeout_seconds,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
-        )

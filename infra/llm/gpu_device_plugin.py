@@ -16,11 +16,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import pod_spec
+from infra import pod_spec, versions
+from infra.helm import helm_release
 
-CHART = "nvidia-device-plugin"
-CHART_VERSION = "0.17.1"
-CHART_REPOSITORY = "https://nvidia.github.io/k8s-device-plugin"
 NAMESPACE = "kube-system"
 
 
@@ -45,11 +43,9 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:NvidiaDevicePlugin", name, None, opts)
-        self.release = k8s.helm.v3.Release(
+        self.release = helm_release(
             f"{name}-release",
-            chart=CHART,
-            version=CHART_VERSION,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
+            versions.NVIDIA_DEVICE_PLUGIN,
             namespace=args.namespace,
             values=device_plugin_values(),
             opts=pulumi.ResourceOptions(parent=self),

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import pod_spec, topology
+from infra import pod_spec, topology, versions
 from infra.config.ollama import OllamaConfig
 from infra.llm.preload import (
     SCRIPT_FILE,
@@ -45,7 +45,6 @@ from infra.llm.preload import (
     preload_script,
 )
 
-IMAGE = "docker.io/ollama/ollama"
 MODELS_PATH = "/models"
 # The image's own user is root; any high UID works because Ollama only needs HOME and OLLAMA_MODELS writable.
 OLLAMA_UID = 10001
@@ -110,7 +109,7 @@ def ollama_container(settings: OllamaConfig) -> k8s.core.v1.ContainerArgsDict:
 
     return {
         "name": "ollama",
-        "image": f"{IMAGE}:{settings.image_tag}",
+        "image": f"{versions.OLLAMA_IMAGE}:{settings.image_tag}",
         "image_pull_policy": "IfNotPresent",
         "args": ["serve"],
         "env": ollama_env(settings),
@@ -163,7 +162,10 @@ def model_volume_spec(
     }
 
 
-def server_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
+NetworkPolicySpec = k8s.networking.v1.NetworkPolicySpecArgsDict
+
+
+def server_network_policy_spec() -> NetworkPolicySpec:
     return {
         "pod_selector": {"match_labels": _selector(server_labels())},
         "policy_types": ["Ingress", "Egress"],
@@ -182,7 +184,7 @@ def server_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
     }
 
 
-def preload_network_policy_spec() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
+def preload_network_policy_spec() -> NetworkPolicySpec:
     return {
         "pod_selector": {"match_labels": _selector(preload_labels())},
         "policy_types": ["Ingress", "Egress"],
@@ -213,11 +215,19 @@ class Ollama(pulumi.ComponentResource):
         def metadata(object_name: str, labels: dict[str, str]) -> k8s.meta.v1.ObjectMetaArgsDict:
             return {"name": object_name, "namespace": namespace, "labels": labels}
 
-        account = k8s.core.v1.ServiceAccount(
-            f"{name}-serviceaccount",
-            metadata=metadata("ollama", server_labels()),
-            automount_service_account_token=False,
-            opts=child,
+        def account_and_policy(
+            account: str, policy: str, object_name: str, labels: dict[str, str], spec: NetworkPolicySpec
+        ) -> tuple[k8s.core.v1.ServiceAccount, k8s.networking.v1.NetworkPolicy]:
+            """A ServiceAccount without an API token (Ollama never calls the API) and the pods' NetworkPolicy."""
+            return (
+                k8s.core.v1.ServiceAccount(
+                    account, metadata=metadata(object_name, labels), automount_service_account_token=False, opts=child
+                ),
+                k8s.networking.v1.NetworkPolicy(policy, metadata=metadata(object_name, labels), spec=spec, opts=child),
+            )
+
+        account, server_policy = account_and_policy(
+            f"{name}-serviceaccount", f"{name}-server-policy", "ollama", server_labels(), server_network_policy_spec()
         )
         # The models are many GB that take long to download again: the claim is protected (any update that would
         # delete or replace it fails, e.g. a storage class change) and retained if it ever leaves the program.
@@ -246,12 +256,6 @@ class Ollama(pulumi.ComponentResource):
             },
             opts=child,
         )
-        server_policy = k8s.networking.v1.NetworkPolicy(
-            f"{name}-server-policy",
-            metadata=metadata("ollama", server_labels()),
-            spec=server_network_policy_spec(),
-            opts=child,
-        )
         server = k8s.apps.v1.StatefulSet(
             f"{name}-server",
             metadata={**metadata("ollama", server_labels()), "annotations": image_pinning_skips("ollama.imageTag")},
@@ -276,17 +280,12 @@ class Ollama(pulumi.ComponentResource):
             ),
         )
 
-        preload_account = k8s.core.v1.ServiceAccount(
+        preload_account, preload_policy = account_and_policy(
             f"{name}-preload-serviceaccount",
-            metadata=metadata("ollama-preload", preload_labels()),
-            automount_service_account_token=False,
-            opts=child,
-        )
-        preload_policy = k8s.networking.v1.NetworkPolicy(
             f"{name}-preload-policy",
-            metadata=metadata("ollama-preload", preload_labels()),
-            spec=preload_network_policy_spec(),
-            opts=child,
+            "ollama-preload",
+            preload_labels(),
+            preload_network_policy_spec(),
         )
         script = k8s.core.v1.ConfigMap(
             f"{name}-preload-script",

@@ -28,10 +28,9 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import pod_spec, topology
+from infra import pod_spec, topology, versions
 from infra.config.base import Resources
 
-PYTHON_IMAGE = "docker.io/library/python"
 SCRIPT_FILE = "ollama_preload.py"
 SCRIPT_DIR = "/opt/preload"
 PRELOAD_UID = 10002
@@ -64,7 +63,7 @@ def preload_container(
 ) -> k8s.core.v1.ContainerArgsDict:
     return {
         "name": "preload",
-        "image": f"{PYTHON_IMAGE}:{image_tag}",
+        "image": f"{versions.PYTHON_IMAGE}:{image_tag}",
         "image_pull_policy": "IfNotPresent",
         "command": ["python", f"{SCRIPT_DIR}/{SCRIPT_FILE}"],
         "env": [

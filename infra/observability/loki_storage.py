@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import pulumi
-from pulumi_azure_native import authorization, managedidentity, storage
+from pulumi_azure_native import authorization, storage
 
 from infra import topology
-from infra.azure_roles import STORAGE_BLOB_DATA_CONTRIBUTOR, role_definition_id, service_account_subject
+from infra.azure import STORAGE_BLOB_DATA_CONTRIBUTOR, role_definition_id
+from infra.cluster.handle import AzureScope
 from infra.observability.values import LOKI_SERVICE_ACCOUNT, LokiBlobStorage
+from infra.secrets.workload_identity import workload_identity
 
 CONTAINER: Final = "loki"
 
@@ -30,10 +32,8 @@ def storage_account_name(project: str, stack: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class LokiAzureStorageArgs:
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    oidc_issuer_url: pulumi.Input[str]
-    """The AKS cluster's OIDC issuer: the federated credential trusts tokens it signs for Loki's ServiceAccount."""
+    azure: AzureScope
+    """The AKS cluster's: the federated credential trusts tokens its OIDC issuer signs for Loki's ServiceAccount."""
     namespace: str = topology.NAMESPACE_MONITORING
     service_account: str = LOKI_SERVICE_ACCOUNT
     tags: dict[str, str] = field(default_factory=lambda: {"app": "loki", "part-of": topology.PART_OF})
@@ -50,8 +50,8 @@ class LokiAzureStorage(pulumi.ComponentResource):
         account = storage.StorageAccount(
             f"{name}-account",
             account_name=storage_account_name(pulumi.get_project(), pulumi.get_stack()),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_group_name=args.azure.resource_group_name,
+            location=args.azure.location,
             kind=storage.Kind.STORAGE_V2,
             sku=storage.SkuArgs(name=storage.SkuName.STANDARD_ZRS),
             allow_blob_public_access=False,
@@ -65,33 +65,24 @@ class LokiAzureStorage(pulumi.ComponentResource):
         container = storage.BlobContainer(
             f"{name}-container",
             account_name=account.name,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=args.azure.resource_group_name,
             container_name=CONTAINER,
             public_access=storage.PublicAccess.NONE,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+        identity = workload_identity(
+            name,
+            azure=args.azure,
+            namespace=args.namespace,
+            service_account=args.service_account,
+            opts=child,
             tags=args.tags,
-            opts=child,
-        )
-        managedidentity.FederatedIdentityCredential(
-            f"{name}-federation",
-            resource_group_name=args.resource_group_name,
-            resource_name_=identity.name,
-            issuer=args.oidc_issuer_url,
-            subject=service_account_subject(args.namespace, args.service_account),
-            audiences=["api://AzureADTokenExchange"],
-            opts=child,
-        )
-        subscription = authorization.get_client_config_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        ).identity
         authorization.RoleAssignment(
             f"{name}-blob-contributor",
             principal_id=identity.principal_id,
             principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=role_definition_id(subscription.subscription_id, STORAGE_BLOB_DATA_CONTRIBUTOR),
+            role_definition_id=role_definition_id(args.azure.subscription_id, STORAGE_BLOB_DATA_CONTRIBUTOR),
             scope=account.id,
             opts=child,
         )

@@ -20,12 +20,13 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra import topology
+from infra import topology, versions
 from infra.config.observability import ObservabilityConfig
+from infra.helm import helm_release
 from infra.observability import dashboards, monitors
 from infra.observability import values as monitoring_values
 from infra.observability.slo_rules import AlertDelays, SloTargets, rule_groups
-from infra.observability.values import Chart, LokiBlobStorage
+from infra.observability.values import LokiBlobStorage
 from infra.secrets.store import SecretMount, SecretStore, WorkloadSecretsArgs
 
 
@@ -122,30 +123,39 @@ class Observability(pulumi.ComponentResource):
             grafana_url=args.grafana_url,
         )
         stack_values["grafana"] |= grafana_secret_values(admin)
-        self.stack = self._release(
+        # Large charts: Helm gets 15 minutes, keeps 10 revisions to roll back to, and cleans up a failed install.
+        release: dict[str, Any] = {
+            "namespace": args.namespace,
+            "create_namespace": False,
+            "timeout": 900,
+            "max_history": 10,
+            "cleanup_on_fail": True,
+        }
+        self.stack = helm_release(
             f"{name}-stack",
-            monitoring_values.KUBE_PROMETHEUS_STACK,
-            monitoring_values.KPS_FULLNAME,
-            args.namespace,
-            stack_values,
-            depends_on=[*args.namespace_ready, *admin.resources],
+            versions.KUBE_PROMETHEUS_STACK,
+            release_name=monitoring_values.KPS_FULLNAME,
+            values=stack_values,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace_ready, *admin.resources]),
+            **release,
         )
         after_crds = pulumi.ResourceOptions(parent=self, depends_on=[self.stack])
-        self.loki = self._release(
+        loki_ready = [self.stack, *(args.loki_blob.storage_ready if args.loki_blob else ())]
+        self.loki = helm_release(
             f"{name}-loki",
-            monitoring_values.LOKI,
-            topology.LOKI_SERVICE,
-            args.namespace,
-            monitoring_values.loki_values(config, storage_class=args.storage_class, blob=args.loki_blob),
-            depends_on=[self.stack, *(args.loki_blob.storage_ready if args.loki_blob else ())],
+            versions.LOKI,
+            release_name=topology.LOKI_SERVICE,
+            values=monitoring_values.loki_values(config, storage_class=args.storage_class, blob=args.loki_blob),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=loki_ready),
+            **release,
         )
-        self.alloy = self._release(
+        self.alloy = helm_release(
             f"{name}-alloy",
-            monitoring_values.ALLOY,
-            "alloy",
-            args.namespace,
-            monitoring_values.alloy_values(),
-            depends_on=[self.stack, self.loki],
+            versions.ALLOY,
+            release_name="alloy",
+            values=monitoring_values.alloy_values(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.stack, self.loki]),
+            **release,
         )
 
         interval = config.prometheus.scrape_interval
@@ -194,30 +204,4 @@ class Observability(pulumi.ComponentResource):
                 "rules": self.rules.urn,
                 "dashboard_urls": self.dashboard_urls,
             }
-        )
-
-    def _release(
-        self,
-        resource_name: str,
-        chart: Chart,
-        release_name: str,
-        namespace: str,
-        values: Mapping[str, Any],
-        depends_on: Sequence[pulumi.Resource],
-    ) -> k8s.helm.v3.Release:
-        return k8s.helm.v3.Release(
-            resource_name,
-            k8s.helm.v3.ReleaseArgs(
-                name=release_name,
-                chart=chart.name,
-                version=chart.version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
-                namespace=namespace,
-                create_namespace=False,
-                values=values,
-                timeout=900,
-                max_history=10,
-                cleanup_on_fail=True,
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )

@@ -1,7 +1,7 @@
 """Helm values of the monitoring charts, as pure functions of the validated config (tested without mocks).
 
-Every key below was checked against the pinned chart's `values.yaml` (kube-prometheus-stack 88.5.3 with its
-grafana 12.11.1 subchart, loki 7.3.0, alloy 1.11.1). Secrets never appear here: Grafana reads its admin
+Every key below was checked against the pinned chart's `values.yaml` (`infra.versions`: kube-prometheus-stack 88.5.3
+with its grafana 12.11.1 subchart, loki 7.3.0, alloy 1.11.1). Secrets never appear here: Grafana reads its admin
 credentials from an existing Secret made by the secret store, Loki reaches Azure Blob with workload identity.
 
 Persistence that outlives the workloads: every data volume is a StatefulSet `volumeClaimTemplate` (Prometheus
@@ -19,23 +19,12 @@ from typing import Any
 import pulumi
 
 from infra import topology
+from infra.azure import CLIENT_ID_ANNOTATION, USE_LABEL
 from infra.config.base import Resources
 from infra.config.observability import ObservabilityConfig
 from infra.pod_spec import resource_requirements
 
-
-@dataclass(frozen=True)
-class Chart:
-    name: str
-    version: str
-    repository: str
-
-
-KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", "88.5.3", "https://prometheus-community.github.io/helm-charts")
-LOKI = Chart("loki", "7.3.0", "https://grafana.github.io/helm-charts")
-ALLOY = Chart("alloy", "1.11.1", "https://grafana.github.io/helm-charts")
-
-KPS_FULLNAME = "prometheus-stack"  # -> Service `prometheus-stack-prometheus` (topology.PROMETHEUS_SERVICE)
+KPS_FULLNAME = "prometheus-stack"  # the release's objects are named `prometheus-stack-*`
 GRAFANA_ADMIN_USER_KEY = "admin-user"
 GRAFANA_ADMIN_PASSWORD_KEY = "admin-password"  # noqa: S105 - the key name inside the Secret, not a password
 DASHBOARD_LABEL = "grafana_dashboard"
@@ -182,8 +171,8 @@ def loki_values(
             # use_federated_token: the workload identity webhook injects the token file and client/tenant ids.
             "azure": {"accountName": blob.account_name, "useFederatedToken": True},
         }
-        loki_extra["podLabels"] = {"azure.workload.identity/use": "true"}
-        service_account["annotations"] = {"azure.workload.identity/client-id": blob.client_id}
+        loki_extra["podLabels"] = {USE_LABEL: "true"}
+        service_account["annotations"] = {CLIENT_ID_ANNOTATION: blob.client_id}
     return {
         "deploymentMode": "SingleBinary",
         "fullnameOverride": topology.LOKI_SERVICE,

@@ -20,17 +20,15 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, containerregistry
 
-from infra.azure_roles import ACR_PULL, role_definition_id
+from infra.azure import ACR_PULL, role_definition_id
+from infra.cluster.handle import AzureScope
 from infra.config.registry import AcrSettings
 
 
 @dataclass(frozen=True, kw_only=True)
 class ContainerRegistryArgs:
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    subscription_id: pulumi.Input[str]
-    kubelet_identity_object_id: pulumi.Input[str]
-    """Object (principal) id of the AKS kubelet identity, which pulls the images."""
+    azure: AzureScope
+    """The AKS cluster's: its kubelet identity pulls the images."""
     config: AcrSettings
     """SKU, retention, network access and zone redundancy (`registry.acr`)."""
     name_prefix: str = "prompt2prod"
@@ -52,8 +50,8 @@ def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> conta
     premium = config.sku == "Premium"
     return containerregistry.RegistryArgs(
         registry_name=name,
-        resource_group_name=args.resource_group_name,
-        location=args.location,
+        resource_group_name=args.azure.resource_group_name,
+        location=args.azure.location,
         sku=containerregistry.SkuArgs(name=config.sku),
         admin_user_enabled=False,
         anonymous_pull_enabled=False,
@@ -94,9 +92,9 @@ class ContainerRegistry(pulumi.ComponentResource):
         )
         authorization.RoleAssignment(
             f"{name}-kubelet-acrpull",
-            principal_id=args.kubelet_identity_object_id,
+            principal_id=args.azure.kubelet_identity_object_id,
             principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(args.subscription_id, ACR_PULL),
+            role_definition_id=role_definition_id(args.azure.subscription_id, ACR_PULL),
             scope=registry.id,
             description="AKS kubelet identity pulls platform images",
             opts=child,

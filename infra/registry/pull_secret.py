@@ -38,9 +38,7 @@ def dockerconfigjson(server: str, username: str, password: str) -> str:
 
 
 class RegistryPullSecret(pulumi.ComponentResource):
-    login_server: pulumi.Output[str]
-    secret_name: str
-    secrets: list[k8s.core.v1.Secret]
+    """Pods name the Secret `SECRET_NAME` in `imagePullSecrets`; nothing else is read back."""
 
     def __init__(self, name: str, args: RegistryPullSecretArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # The component waits for the namespaces; its children are registered only after it.
@@ -50,8 +48,7 @@ class RegistryPullSecret(pulumi.ComponentResource):
         password: pulumi.Output[str] = pulumi.Output.from_input(args.password)
         raw: pulumi.Output[str] = password.apply(lambda pw: dockerconfigjson(args.server, args.username, pw))
         document: pulumi.Output[str] = pulumi.Output.secret(raw)
-        self.secret_name = SECRET_NAME
-        self.secrets = [
+        for namespace in args.namespaces:
             k8s.core.v1.Secret(
                 f"{name}-{namespace}",
                 metadata={
@@ -63,7 +60,4 @@ class RegistryPullSecret(pulumi.ComponentResource):
                 string_data={".dockerconfigjson": document},
                 opts=child,
             )
-            for namespace in args.namespaces
-        ]
-        self.login_server = pulumi.Output.from_input(args.server)
-        self.register_outputs({"login_server": self.login_server})
+        self.register_outputs({})

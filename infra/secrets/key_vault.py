@@ -32,26 +32,23 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
-from pulumi_azure_native import authorization, keyvault, managedidentity
+from pulumi_azure_native import authorization, keyvault
 
-from infra.azure_roles import KEY_VAULT_SECRETS_USER, role_definition_id, service_account_subject
+from infra.azure import CLIENT_ID_ANNOTATION, KEY_VAULT_SECRETS_USER, USE_LABEL, role_definition_id
+from infra.cluster.handle import AzureScope
 from infra.config.secret_store import KeyVaultSettings
 from infra.secrets.store import FILE_NAME, SecretMount, WorkloadSecretsArgs
+from infra.secrets.workload_identity import workload_identity
 
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a credential
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 SECRET_PROVIDER_CLASS_API = "secrets-store.csi.x-k8s.io/v1"  # noqa: S105 - an API version
-CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
-USE_LABEL = "azure.workload.identity/use"
 
 
 @dataclass(frozen=True, kw_only=True)
 class KeyVaultArgs:
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
-    node_subnet_id: pulumi.Input[str]
-    """The AKS node subnet: the only network allowed through the firewall (besides `allowed_ip_ranges`)."""
+    azure: AzureScope
+    """The AKS cluster's: its node subnet is the only network allowed through the firewall (besides
+    `config.allowed_ip_ranges`)."""
     config: KeyVaultSettings
     """SKU, soft-delete retention and the firewall's allowed addresses (`secretStore.keyVault`)."""
     name_prefix: str = "prompt2prod"
@@ -71,7 +68,7 @@ def vault_name(prefix: str, suffix: str) -> str:
 def vault_properties(args: KeyVaultArgs) -> keyvault.VaultPropertiesArgs:
     """The vault's security settings (pure: tested without mocks)."""
     return keyvault.VaultPropertiesArgs(
-        tenant_id=args.tenant_id,
+        tenant_id=args.azure.tenant_id,
         sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName(args.config.sku)),
         enable_rbac_authorization=True,
         enable_soft_delete=True,
@@ -84,7 +81,7 @@ def vault_properties(args: KeyVaultArgs) -> keyvault.VaultPropertiesArgs:
         network_acls=keyvault.NetworkRuleSetArgs(
             default_action="Deny",
             bypass="AzureServices",
-            virtual_network_rules=[keyvault.VirtualNetworkRuleArgs(id=args.node_subnet_id)],
+            virtual_network_rules=[keyvault.VirtualNetworkRuleArgs(id=args.azure.node_subnet_id)],
             ip_rules=[keyvault.IPRuleArgs(value=str(cidr)) for cidr in args.config.allowed_ip_ranges],
         ),
     )
@@ -102,8 +99,8 @@ class KeyVault(pulumi.ComponentResource):
         vault = keyvault.Vault(
             f"{name}-vault",
             vault_name=suffix.hex.apply(lambda hex_: vault_name(args.name_prefix, hex_)),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_group_name=args.azure.resource_group_name,
+            location=args.azure.location,
             properties=vault_properties(args),
             tags=dict(args.tags),
             opts=child,
@@ -166,12 +163,8 @@ def secret_provider_class_spec(
 
 @dataclass(frozen=True, kw_only=True)
 class KeyVaultSecretStoreArgs:
-    subscription_id: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
-    oidc_issuer_url: pulumi.Input[str]
-    """The AKS cluster's OIDC issuer: the federated credentials trust tokens it signs."""
+    azure: AzureScope
+    """The AKS cluster's: its OIDC issuer is what the federated credentials trust."""
     cluster_ready: Sequence[pulumi.Resource]
     """What installs the CSI driver (the AKS add-on): SecretProviderClasses wait for its CRD."""
 
@@ -188,28 +181,17 @@ class KeyVaultSecretStore:
     def workload_secrets(
         self, name: str, args: WorkloadSecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> SecretMount:
-        store = self.args
+        store = self.args.azure
         objects = {file_name: vault_secret_name(name, file_name) for file_name in args.secrets}
         if len(set(objects.values())) != len(objects):
             raise ValueError(f"{name}: secret file names {sorted(objects)} collide once made Key Vault names")
         # Azure resources take only the caller's parent: its Kubernetes provider means nothing to them.
         azure = pulumi.ResourceOptions(parent=opts.parent if opts else None)
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_group_name=store.resource_group_name,
-            location=store.location,
-            opts=azure,
+        reader = workload_identity(
+            name, azure=store, namespace=args.namespace, service_account=args.service_account, opts=azure
         )
-        federation = managedidentity.FederatedIdentityCredential(
-            f"{name}-federation",
-            resource_group_name=store.resource_group_name,
-            resource_name_=identity.name,
-            issuer=store.oidc_issuer_url,
-            subject=service_account_subject(args.namespace, args.service_account),
-            audiences=[TOKEN_EXCHANGE_AUDIENCE],
-            opts=azure,
-        )
-        grants: list[pulumi.Resource] = [federation]
+        identity = reader.identity
+        grants: list[pulumi.Resource] = [reader.federation]
         for file_name, value in args.secrets.items():
             secret = keyvault.Secret(
                 f"{name}-{file_name}",
@@ -244,7 +226,7 @@ class KeyVaultSecretStore:
                 objects=objects,
                 synced_secret_name=synced,
             ),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(store.cluster_ready))),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(self.args.cluster_ready))),
         )
         volume_name = f"{name}-secrets"
         return SecretMount(

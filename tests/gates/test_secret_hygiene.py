@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from infra.render.__main__ import write_render
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 SECRETS = {
     "sshPrivateKey": "HYGIENE-ssh-private-key-7f1c",

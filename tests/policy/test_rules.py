@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from policy.rules import RESOURCE_RULES, WAIVER_HINT, Resource, image_problem, resources_of
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 
 def deployment(**container_overrides: Any) -> Resource:

@@ -8,7 +8,7 @@ import pytest
 
 from infra.cluster.k3s import install_script
 from infra.registry.in_cluster import registries_yaml
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 
 def test_dev_stack_exports_the_generator_image_from_the_in_cluster_registry(render_stack: RenderStack) -> None:

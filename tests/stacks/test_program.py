@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from infra.outputs.contract import StackOutputs
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

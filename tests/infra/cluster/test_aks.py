@@ -17,10 +17,10 @@ import yaml
 
 from infra.cluster.aks import AKS_RBAC_CLUSTER_ADMIN_ROLE, AksCluster, AksClusterArgs, use_kubelogin_mode
 from infra.config import parse_config
-from infra.render import RenderResult, run_program
+from infra.render import RenderResult
 from infra.render.mocks import MOCK_DEPLOYER_OBJECT_ID, MOCK_TENANT_ID
-from tests.conftest import RenderStack
-from tests.support import run_checkov, stack_input
+from tests.support import RenderStack, run_checkov, stack_input
+from tests.support.render import render_component
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
@@ -353,22 +353,23 @@ def test_component_exposes_what_registry_and_key_vault_need() -> None:
     given = stack_input("prod")
     settings = parse_config(given.values, given.secret_keys).platform.cluster.aks
 
-    def program() -> dict[str, pulumi.Output[Any]]:
+    def build(_: pulumi.ResourceOptions) -> dict[str, Any]:
         aks = AksCluster("p", AksClusterArgs(config=settings))
         handle = aks.handle()
+        assert handle.azure is aks.azure
         return {
-            "oidc": aks.oidc_issuer_url,
-            "kubelet": aks.kubelet_identity_object_id,
-            "subnet": aks.node_subnet_id,
-            "group": aks.resource_group_name,
-            "location": pulumi.Output.from_input(aks.location),
+            "oidc": aks.azure.oidc_issuer_url,
+            "kubelet": aks.azure.kubelet_identity_object_id,
+            "subnet": aks.azure.node_subnet_id,
+            "group": aks.azure.resource_group_name,
+            "location": aks.azure.location,
             "name": aks.cluster_name,
-            "tenant": aks.tenant_id,
-            "storageClass": pulumi.Output.from_input(handle.storage_class),
-            "gpu": pulumi.Output.from_input(handle.has_gpu_nodes),
+            "tenant": aks.azure.tenant_id,
+            "storageClass": handle.storage_class,
+            "gpu": handle.has_gpu_nodes,
         }
 
-    result = run_program("prod", given.values, given.secret_keys, program)
+    result = render_component(build, stack="prod")
     assert result.outputs == {
         "oidc": f"https://westeurope.oic.prod-aks.azure.com/{MOCK_TENANT_ID}/p-aks/",
         "kubelet": "kubelet-object-p-aks",

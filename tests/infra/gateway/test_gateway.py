@@ -18,8 +18,8 @@ from infra.render import RenderResult
 from infra.render.__main__ import write_render
 from infra.render.manifests import is_kubernetes_object, manifest
 from infra.render.mocks import MOCK_GATEWAY_ADDRESS, RecordedResource
-from tests.conftest import RenderStack
 from tests.gates.crd_schemas import validate_custom_resource
+from tests.support import RenderStack
 
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"

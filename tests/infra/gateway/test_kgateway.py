@@ -6,9 +6,10 @@ API CRDs, and a PSA `restricted` namespace rejects the chart's default (empty) s
 
 from __future__ import annotations
 
+from infra import versions
 from infra.config.gateway import ControllerConfig
-from infra.gateway.kgateway import GATEWAY_API_CRDS_URL, KGATEWAY_CHARTS, KGATEWAY_VERSION, controller_values
-from tests.conftest import RenderStack
+from infra.gateway.kgateway import GATEWAY_API_CRDS_URL, controller_values
+from tests.support import RenderStack
 
 
 def test_gateway_api_crds_are_a_pinned_standard_channel_release(render_stack: RenderStack) -> None:
@@ -21,9 +22,10 @@ def test_kgateway_charts_are_pinned_and_installed_after_the_gateway_api_crds(ren
     result = render_stack("dev")
     gateway_api = result.named("kgateway-gateway-api-crds")
     crds, controller = result.named("kgateway-crds"), result.named("kgateway-controller")
-    for release, chart in [(crds, "kgateway-crds"), (controller, "kgateway")]:
-        assert release.inputs["chart"] == f"{KGATEWAY_CHARTS}/{chart}"
-        assert release.inputs["version"] == KGATEWAY_VERSION
+    for release, chart in [(crds, versions.KGATEWAY_CRDS), (controller, versions.KGATEWAY)]:
+        assert release.inputs["chart"] == f"{chart.repository}/{chart.name}"
+        assert release.inputs["name"] == chart.name
+        assert release.inputs["version"] == versions.KGATEWAY_VERSION
         assert release.inputs["namespace"] == "kgateway-system"
         assert release.inputs["atomic"] is True
     assert gateway_api.urn in crds.depends_on

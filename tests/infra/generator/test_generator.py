@@ -39,9 +39,8 @@ from infra.pod_spec import NON_PUBLIC_IPV4
 from infra.render import RecordedResource, RenderResult, run_program
 from infra.render.__main__ import write_render
 from infra.secrets.store import KubernetesSecretStore, SecretMount, WorkloadSecretsArgs
-from tests.conftest import RenderStack
 from tests.gates.test_kubernetes_schemas import KUBERNETES_VERSION
-from tests.support import run_checkov, stack_input
+from tests.support import RenderStack, run_checkov, stack_input
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 API_KEY = "GENERATOR-TEST-cloud-key-9f3a"

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from infra import topology
-from infra.llm.gpu_device_plugin import CHART, CHART_VERSION, device_plugin_values
-from tests.conftest import RenderStack
+from infra.llm.gpu_device_plugin import device_plugin_values
+from infra.versions import NVIDIA_DEVICE_PLUGIN
+from tests.support import RenderStack
 
 GPU = {"cluster": {"aks": {"gpuPool": {"vmSize": "Standard_NC4as_T4_v3"}}}, "ollama": {"gpu": {"enabled": True}}}
 
@@ -20,8 +21,9 @@ def test_the_plugin_runs_on_gpu_nodes_only_and_tolerates_their_taint() -> None:
 
 def test_prod_with_gpu_installs_the_pinned_plugin_before_ollama(render_stack: RenderStack) -> None:
     result = render_stack("prod", GPU)
-    (release,) = [r for r in result.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == CHART]
-    assert release.inputs["version"] == CHART_VERSION
+    releases = result.of_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [r for r in releases if r.inputs["chart"] == NVIDIA_DEVICE_PLUGIN.name]
+    assert release.inputs["version"] == NVIDIA_DEVICE_PLUGIN.version
     assert release.inputs["namespace"] == "kube-system"
     # Depending on the component means depending on what it declares: the release.
     assert release.urn in result.named("ollama").depends_on
@@ -29,4 +31,4 @@ def test_prod_with_gpu_installs_the_pinned_plugin_before_ollama(render_stack: Re
 
 def test_no_plugin_without_gpu(render_stack: RenderStack) -> None:
     releases = render_stack("prod").of_type("kubernetes:helm.sh/v3:Release")
-    assert CHART not in {r.inputs["chart"] for r in releases}
+    assert NVIDIA_DEVICE_PLUGIN.name not in {r.inputs["chart"] for r in releases}

@@ -23,8 +23,7 @@ from infra.llm.ollama import Ollama, OllamaArgs
 from infra.llm.preload import preload_job_name
 from infra.render import RenderResult, run_program
 from infra.render.__main__ import write_render
-from tests.conftest import RenderStack
-from tests.support import run_checkov, stack_input
+from tests.support import RenderStack, run_checkov, stack_input
 
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 JOB = "kubernetes:batch/v1:Job"

@@ -7,27 +7,20 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.azure_roles import service_account_subject
+from infra.azure import service_account_subject
 from infra.observability.loki_storage import LokiAzureStorage, LokiAzureStorageArgs, storage_account_name
-from infra.render import RenderResult, run_program
-from infra.render.mocks import MOCK_SUBSCRIPTION_ID, _azure_guid
-
-ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/"
+from infra.render import RenderResult
+from infra.render.mocks import _azure_guid
+from tests.support.render import AZURE, ISSUER, SUBSCRIPTION, render_component
 
 
 @pytest.fixture(scope="module")
 def result() -> RenderResult:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        storage = LokiAzureStorage(
-            "loki-logs", LokiAzureStorageArgs(resource_group_name="rg", location="westeurope", oidc_issuer_url=ISSUER)
-        )
-        blob = storage.blob_storage()
-        return {
-            "account": pulumi.Output.from_input(blob.account_name),
-            "client": pulumi.Output.from_input(blob.client_id),
-        }
+    def build(_: pulumi.ResourceOptions) -> dict[str, Any]:
+        blob = LokiAzureStorage("loki-logs", LokiAzureStorageArgs(azure=AZURE)).blob_storage()
+        return {"account": blob.account_name, "client": blob.client_id}
 
-    return run_program("prod", {"prompt2prod:environment": "prod"}, frozenset(), program)
+    return render_component(build, stack="prod")
 
 
 def test_account_is_private_keyless_and_protected(result: RenderResult) -> None:
@@ -50,7 +43,7 @@ def test_identity_is_federated_with_lokis_service_account(result: RenderResult) 
 def test_identity_may_read_and_write_blobs_of_this_account_only(result: RenderResult) -> None:
     assignment = result.named("loki-logs-blob-contributor")
     assert assignment.inputs["roleDefinitionId"] == (
-        f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/"
+        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
         "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
     )
     assert assignment.inputs["scope"] == "loki-logs-account-id"

@@ -11,8 +11,6 @@ import json
 from infra.config.observability import ObservabilityConfig
 from infra.observability.values import (
     ALLOY_CONFIG,
-    KUBE_PROMETHEUS_STACK,
-    LOKI,
     LokiBlobStorage,
     alloy_values,
     kube_prometheus_stack_values,
@@ -26,12 +24,6 @@ KPS = kube_prometheus_stack_values(
     CONFIG, storage_class="managed-csi-premium", grafana_admin_secret="grafana-admin", grafana_url="https://g.example"
 )
 RETAIN = {"whenDeleted": "Retain", "whenScaled": "Retain"}
-
-
-def test_charts_are_pinned() -> None:
-    assert (KUBE_PROMETHEUS_STACK.version, LOKI.version) == ("88.5.3", "7.3.0")
-    assert KUBE_PROMETHEUS_STACK.repository == "https://prometheus-community.github.io/helm-charts"
-    assert LOKI.repository == "https://grafana.github.io/helm-charts"
 
 
 def test_prometheus_retention_and_volume_follow_config() -> None:

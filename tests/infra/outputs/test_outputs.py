@@ -19,8 +19,7 @@ import pytest
 
 from infra.outputs.cli import OutputsError, main, overview_links, schema_text, summary, validate
 from infra.outputs.contract import SCHEMA_COMMAND, SCHEMA_PATH, SECRET, SECRET_OUTPUTS
-from tests.conftest import RenderStack
-from tests.support import REPO
+from tests.support import REPO, RenderStack
 
 
 @pytest.fixture

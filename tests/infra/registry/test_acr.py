@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.azure_roles import ACR_PULL
+from infra.azure import ACR_PULL
 from infra.config.registry import AcrSettings
 from infra.registry.acr import (
     ContainerRegistry,
@@ -19,30 +19,21 @@ from infra.registry.acr import (
     registry_args,
     registry_name,
 )
-from infra.render import RenderResult, run_program
-from tests.support import stack_input
-
-SUBSCRIPTION = "00000000-0000-0000-0000-00000000aaaa"
-KUBELET = "11111111-1111-1111-1111-111111111111"
+from infra.render import RenderResult
+from tests.support.render import AZURE, KUBELET, SUBSCRIPTION, render_component
 
 
 def args(**settings: Any) -> ContainerRegistryArgs:
     return ContainerRegistryArgs(
-        config=AcrSettings(**{"allowed_ip_ranges": ["198.51.100.0/24"], **settings}),
-        subscription_id=SUBSCRIPTION,
-        resource_group_name="rg-prompt2prod",
-        location="westeurope",
-        kubelet_identity_object_id=KUBELET,
+        azure=AZURE, config=AcrSettings(**{"allowed_ip_ranges": ["198.51.100.0/24"], **settings})
     )
 
 
 def render(registry_args_: ContainerRegistryArgs) -> RenderResult:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        registry = ContainerRegistry("registry", registry_args_)
-        return {"loginServer": registry.login_server}
+    def build(_: pulumi.ResourceOptions) -> dict[str, Any]:
+        return {"loginServer": ContainerRegistry("registry", registry_args_).login_server}
 
-    given = stack_input("prod")
-    return run_program("prod", given.values, given.secret_keys, program=program)
+    return render_component(build, stack="prod")
 
 
 def test_registry_name_is_alphanumeric_with_the_suffix() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from infra.render.__main__ import write_render
 from infra.render.summary import MAX_DIFF_LINES, main, summary
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 
 def render_into(root: Path, render_stack: RenderStack, **overrides: object) -> Path:

@@ -12,17 +12,15 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pulumi_random as random
 import pytest
 import yaml
 
-from infra.azure_roles import KEY_VAULT_SECRETS_USER
+from infra.azure import CLIENT_ID_ANNOTATION, KEY_VAULT_SECRETS_USER
 from infra.config.secret_store import KeyVaultSettings
-from infra.render import RenderResult, run_program
+from infra.render import RenderResult
 from infra.render.mocks import _azure_guid
 from infra.secrets.key_vault import (
-    CLIENT_ID_ANNOTATION,
     KeyVault,
     KeyVaultArgs,
     KeyVaultSecretStore,
@@ -33,42 +31,21 @@ from infra.secrets.key_vault import (
     vault_secret_name,
 )
 from infra.secrets.store import SecretMount, WorkloadSecretsArgs
-from tests.support import stack_input
+from tests.support.render import AZURE, ISSUER, SUBNET, SUBSCRIPTION, TENANT, render_component
 
-SUBSCRIPTION = "00000000-0000-0000-0000-00000000aaaa"
-TENANT = "22222222-2222-2222-2222-222222222222"
-ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/"
-SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/nodes"
 VAULT_ARGS = KeyVaultArgs(
-    config=KeyVaultSettings(soft_delete_retention_days=30, allowed_ip_ranges=["203.0.113.7/32"]),
-    resource_group_name="rg",
-    location="westeurope",
-    tenant_id=TENANT,
-    node_subnet_id=SUBNET,
+    azure=AZURE, config=KeyVaultSettings(soft_delete_retention_days=30, allowed_ip_ranges=["203.0.113.7/32"])
 )
 
 
 def render_workload(kubernetes_secret: bool = True) -> tuple[RenderResult, SecretMount]:
     mounts: list[SecretMount] = []
 
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
+    def build(opts: pulumi.ResourceOptions) -> dict[str, Any]:
         cluster = random.RandomId("aks-ready", byte_length=1)
         vault = KeyVault("secrets", VAULT_ARGS)
-        store = KeyVaultSecretStore(
-            vault,
-            KeyVaultSecretStoreArgs(
-                subscription_id=SUBSCRIPTION,
-                resource_group_name="rg",
-                location="westeurope",
-                tenant_id=TENANT,
-                oidc_issuer_url=ISSUER,
-                cluster_ready=[cluster],
-            ),
-        )
-        workload = pulumi.ComponentResource(
-            "test:index:Workload", "generator", opts=pulumi.ResourceOptions(providers=[provider])
-        )
+        store = KeyVaultSecretStore(vault, KeyVaultSecretStoreArgs(azure=AZURE, cluster_ready=[cluster]))
+        workload = pulumi.ComponentResource("test:index:Workload", "generator", opts=opts)
         mount = store.workload_secrets(
             "generator",
             WorkloadSecretsArgs(
@@ -83,13 +60,9 @@ def render_workload(kubernetes_secret: bool = True) -> tuple[RenderResult, Secre
             opts=pulumi.ResourceOptions(parent=workload),
         )
         mounts.append(mount)
-        return {
-            "vaultUri": vault.uri,
-            "clientId": pulumi.Output.from_input(mount.service_account_annotations[CLIENT_ID_ANNOTATION]),
-        }
+        return {"vaultUri": vault.uri, "clientId": mount.service_account_annotations[CLIENT_ID_ANNOTATION]}
 
-    given = stack_input("prod")
-    return run_program("prod", given.values, given.secret_keys, program=program), mounts[0]
+    return render_component(build, stack="prod"), mounts[0]
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +175,7 @@ def test_secret_provider_class_waits_for_the_cluster(rendered: tuple[RenderResul
     spc = result.named("generator-secret-provider-class")
     assert result.named("aks-ready").urn in spc.depends_on
     assert spc.provider is not None
-    assert "::k::" in spc.provider
+    assert "::test-k8s::" in spc.provider
 
 
 def test_azure_resources_are_parented_to_the_workload(rendered: tuple[RenderResult, SecretMount]) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.config import PROJECT, deep_merge
+from infra.config import PROJECT, StackConfig, deep_merge, parse_config
+from infra.render import RenderResult
 from infra.render.stack_file import encode_config_value, read_stack_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
+
+RenderStack = Callable[..., RenderResult]
+"""The `render_stack` fixture (tests/conftest.py): `render_stack("dev", overrides, secrets=...)`."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,14 @@ def stack_input(
         values[f"{PROJECT}:{key}"] = secret
         secret_keys.add(f"{PROJECT}:{key}")
     return StackInput(values, frozenset(secret_keys))
+
+
+def stack_config(
+    stack: str, overrides: Mapping[str, Any] | None = None, secrets: Mapping[str, str] | None = None
+) -> StackConfig:
+    """The validated config of `stack_input(stack, overrides, secrets)`."""
+    given = stack_input(stack, overrides, secrets)
+    return parse_config(given.values, given.secret_keys)
 
 
 def validate_builtin_kinds(document: dict[str, Any], version: str = "1.33.0") -> None:

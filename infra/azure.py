@@ -1,4 +1,5 @@
-"""Azure built-in roles the platform grants, and how a role assignment names them. No resources here."""
+"""Azure facts the platform relies on: the built-in roles it grants, how a role assignment names them, and how a
+workload identity is named and requested. No resources and no Azure SDK here, so the dev path may import it."""
 
 from __future__ import annotations
 
@@ -24,3 +25,10 @@ def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.
 def service_account_subject(namespace: str, service_account: str) -> str:
     """The subject a federated identity credential trusts: tokens AKS issues to this ServiceAccount."""
     return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+# Workload identity (the AKS add-on's webhook): tokens are exchanged for this audience; the ServiceAccount names the
+# identity and the pod opts in with the label, which makes the webhook inject the token file and the ids.
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"  # noqa: S105 - an audience, not a credential
+CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
+USE_LABEL = "azure.workload.identity/use"
