@@ -31,7 +31,7 @@ $(CHECKOV_VENV)/.installed: tools/checkov.lock.txt
 	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python --require-hashes -r tools/checkov.lock.txt
 	@touch $@
 
-# Gateway API validators (npm, pinned by the committed lock); tests/gates/crd_schemas.py runs them with node.
+# Gateway API validators (npm, pinned by the committed lock); tests/support/crd_schemas.py runs them with node.
 $(CRD_TOOLS)/node_modules/.installed: $(CRD_TOOLS)/package.json $(CRD_TOOLS)/package-lock.json
 	npm ci --prefix $(CRD_TOOLS) --ignore-scripts --no-audit --no-fund
 	@touch $@

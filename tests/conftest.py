@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from infra.render import RenderResult, run_program
-from infra.render.__main__ import write_render
+from infra.render import RenderResult, run_program, write_render
 from tests.support import RenderStack, StackInput, stack_input
 
 

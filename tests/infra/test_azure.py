@@ -5,13 +5,10 @@ Guards: a typo in a role GUID (the assignment fails, or grants another role) and
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
 from infra import azure
-from infra.render import run_program
-from tests.support import stack_input
+from tests.support.render import render_component
 
 
 def test_built_in_role_ids_are_azures() -> None:
@@ -21,11 +18,9 @@ def test_built_in_role_ids_are_azures() -> None:
 
 
 def test_role_definition_id_is_qualified_by_the_subscription() -> None:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        return {"id": azure.role_definition_id(pulumi.Output.from_input("sub-1"), azure.ACR_PULL)}
-
-    given = stack_input("prod")
-    result = run_program("prod", given.values, given.secret_keys, program=program)
+    result = render_component(
+        lambda _: {"id": azure.role_definition_id(pulumi.Output.from_input("sub-1"), azure.ACR_PULL)}, stack="prod"
+    )
     assert result.outputs["id"] == (
         "/subscriptions/sub-1/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"
     )

@@ -15,6 +15,9 @@ from infra.render import RenderResult
 from infra.render.stack_file import encode_config_value, read_stack_file
 
 REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+KUBERNETES_VERSION = "1.33.0"
+"""The Kubernetes API version the rendered manifests are validated against (strict schemas)."""
 
 RenderStack = Callable[..., RenderResult]
 """The `render_stack` fixture (tests/conftest.py): `render_stack("dev", overrides, secrets=...)`."""
@@ -56,7 +59,7 @@ def stack_config(
     return parse_config(given.values, given.secret_keys)
 
 
-def validate_builtin_kinds(document: dict[str, Any], version: str = "1.33.0") -> None:
+def validate_builtin_kinds(document: dict[str, Any], version: str = KUBERNETES_VERSION) -> None:
     """Strict schema validation of a built-in kind; custom resources are left to `tests/gates` (CRD schemas)."""
     import kubernetes_validate
 

@@ -174,6 +174,7 @@ def arm_template(result: RenderResult) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_checkov_arm_checks_pass_on_the_cluster(render_stack: RenderStack, tmp_path: Path) -> None:
     with_gpu = render_stack("prod", {"cluster": {"aks": {"gpuPool": {}}}, "ollama": {"gpu": {"enabled": True}}})
     (tmp_path / "aks.json").write_text(json.dumps(arm_template(with_gpu)))

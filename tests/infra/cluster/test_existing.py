@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pytest
 import yaml
 
 from infra.cluster.existing import ExistingCluster, ExistingClusterArgs, select_context
 from infra.config.cluster import ExistingClusterSettings
-from infra.render import run_program
+from tests.support.render import render_component
 
 KUBECONFIG = yaml.safe_dump(
     {
@@ -39,7 +41,7 @@ def test_unknown_context_names_the_key() -> None:
 
 
 def test_kubeconfig_stays_secret_and_the_handle_describes_the_cluster() -> None:
-    def program() -> dict[str, pulumi.Output[object]]:
+    def build(_: pulumi.ResourceOptions) -> dict[str, Any]:
         cluster = ExistingCluster(
             "mine",
             ExistingClusterArgs(
@@ -50,12 +52,12 @@ def test_kubeconfig_stays_secret_and_the_handle_describes_the_cluster() -> None:
         handle = cluster.handle()
         return {
             "kubeconfig": handle.kubeconfig,
-            "kind": pulumi.Output.from_input(handle.kind),
-            "storageClass": pulumi.Output.from_input(handle.storage_class),
-            "version": pulumi.Output.from_input(handle.kubernetes_version),
+            "kind": handle.kind,
+            "storageClass": handle.storage_class,
+            "version": handle.kubernetes_version,
         }
 
-    result = run_program("dev", {"prompt2prod:environment": "dev"}, frozenset(), program)
+    result = render_component(build)
     assert result.secret_outputs == {"kubeconfig"}
     assert yaml.safe_load(result.outputs["kubeconfig"])["current-context"] == "lab"
     assert (result.outputs["kind"], result.outputs["storageClass"], result.outputs["version"]) == (
@@ -63,4 +65,4 @@ def test_kubeconfig_stays_secret_and_the_handle_describes_the_cluster() -> None:
         "standard",
         "1.32",
     )
-    assert [r.type for r in result.resources] == ["prompt2prod:index:ExistingCluster"]
+    assert [r.type for r in result.resources if r.custom and not r.type.startswith("pulumi:providers:")] == []

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 
 from infra.cluster.k3s import (
@@ -23,8 +23,10 @@ from infra.cluster.k3s import (
     installer_url,
     rewrite_server,
 )
+from infra.cluster.provider import kubernetes_provider
 from infra.config.cluster import K3sSettings
-from infra.render import RenderResult, run_program
+from infra.render import RenderResult
+from tests.support.render import render_component
 
 VERSION = "v1.33.5+k3s1"
 MIRROR = 'mirrors:\n  "registry.local":\n    endpoint: ["http://localhost:30500"]\n'
@@ -172,11 +174,7 @@ def test_kubeconfig_server_is_rewritten_to_the_host() -> None:
 
 
 def _render_k3s(args: K3sClusterArgs) -> RenderResult:
-    def program() -> dict[str, pulumi.Output[object]]:
-        cluster = K3sCluster("dev", args)
-        return {"kubeconfig": cluster.kubeconfig}
-
-    return run_program("dev", {"prompt2prod:environment": "dev"}, frozenset(), program)
+    return render_component(lambda _: {"kubeconfig": K3sCluster("dev", args).kubeconfig})
 
 
 def test_local_host_runs_commands_locally_and_uninstalls_on_delete() -> None:
@@ -234,13 +232,12 @@ def test_plain_registry_config_is_embedded_in_the_install_script() -> None:
 
 
 def test_provider_built_on_k3s_waits_for_the_install() -> None:
-    def program() -> dict[str, pulumi.Output[object]]:
-        cluster = K3sCluster("dev", K3sClusterArgs(config=K3sSettings(host="localhost", version=VERSION)))
-        handle = cluster.handle()
-        k8s.Provider("k8s", kubeconfig=handle.kubeconfig, opts=pulumi.ResourceOptions(depends_on=[handle.resource]))
-        return {"version": pulumi.Output.from_input(handle.kubernetes_version)}
+    def build(_: pulumi.ResourceOptions) -> dict[str, Any]:
+        handle = K3sCluster("dev", K3sClusterArgs(config=K3sSettings(host="localhost", version=VERSION))).handle()
+        kubernetes_provider(handle)
+        return {"version": handle.kubernetes_version}
 
-    result = run_program("dev", {"prompt2prod:environment": "dev"}, frozenset(), program)
-    provider = result.named("k8s")
+    result = render_component(build)
+    provider = result.named("dev-k8s")
     assert {result.named("dev-install").urn, result.named("dev-kubeconfig").urn} <= set(provider.depends_on)
     assert result.outputs["version"] == "1.33.5"

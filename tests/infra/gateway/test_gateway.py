@@ -14,12 +14,11 @@ import pytest
 from infra import topology
 from infra.config.gateway import ProxyConfig
 from infra.gateway.gateway import gateway_address, gateway_parameters_spec
-from infra.render import RenderResult
-from infra.render.__main__ import write_render
+from infra.render import RenderResult, write_render
 from infra.render.manifests import is_kubernetes_object, manifest
 from infra.render.mocks import MOCK_GATEWAY_ADDRESS, RecordedResource
-from tests.gates.crd_schemas import validate_custom_resource
 from tests.support import RenderStack
+from tests.support.crd_schemas import validate_custom_resource
 
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"

@@ -9,7 +9,7 @@ the ServiceMonitor waits for the prometheus-operator CRDs, and every variant pas
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from infra import topology
-from infra.config import StackConfig, parse_config
+from infra.config import StackConfig
 from infra.config.generator import GeneratorConfig
 from infra.generator.generator import Generator, GeneratorArgs
 from infra.generator.specs import (
@@ -36,11 +36,10 @@ from infra.generator.specs import (
     topology_spread,
 )
 from infra.pod_spec import NON_PUBLIC_IPV4
-from infra.render import RecordedResource, RenderResult, run_program
-from infra.render.__main__ import write_render
+from infra.render import RecordedResource, RenderResult, write_render
 from infra.secrets.store import KubernetesSecretStore, SecretMount, WorkloadSecretsArgs
-from tests.gates.test_kubernetes_schemas import KUBERNETES_VERSION
-from tests.support import RenderStack, run_checkov, stack_input
+from tests.support import KUBERNETES_VERSION, RenderStack, run_checkov, stack_config
+from tests.support.render import render_component
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 API_KEY = "GENERATOR-TEST-cloud-key-9f3a"
@@ -227,7 +226,7 @@ def test_the_hpa_owns_the_replica_count(render_stack: RenderStack) -> None:
     }
 
 
-def test_image_comes_from_the_registry_and_config(render_stack: RenderStack) -> None:
+def test_image_comes_from_the_registry_andstack_config(render_stack: RenderStack) -> None:
     result = render_stack("dev")
     image = _pod(_generator_objects(result)["Deployment/generator"])["containers"][0]["image"]
     assert image == "localhost:30500/prompt2prod-generator:0.1.0"
@@ -356,11 +355,6 @@ class IdentityStore:
         )
 
 
-def _config(stack: str, overrides: Mapping[str, Any] | None = None) -> StackConfig:
-    given = stack_input(stack, overrides)
-    return parse_config(given.values, given.secret_keys)
-
-
 def _render_alone(
     config: StackConfig,
     *,
@@ -370,8 +364,7 @@ def _render_alone(
 ) -> RenderResult:
     platform = config.platform
 
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
+    def build(opts: pulumi.ResourceOptions) -> dict[str, Any]:
         crds: Sequence[pulumi.Resource] = ()
         backend: Sequence[pulumi.Resource] = ()
         if with_dependencies:
@@ -380,7 +373,7 @@ def _render_alone(
                     "ollama",
                     metadata={"name": "ollama", "namespace": "llm"},
                     spec={"ports": [{"port": 11434}]},
-                    opts=pulumi.ResourceOptions(provider=provider),
+                    opts=opts,
                 )
             ]
             crds = [
@@ -393,7 +386,7 @@ def _render_alone(
                         "scope": "Namespaced",
                         "versions": [{"name": "v1", "served": True, "storage": True}],
                     },
-                    opts=pulumi.ResourceOptions(provider=provider),
+                    opts=opts,
                 )
             ]
         generator = Generator(
@@ -408,27 +401,26 @@ def _render_alone(
                 crds_ready=crds,
                 backend_ready=backend,
             ),
-            opts=pulumi.ResourceOptions(providers=[provider]),
+            opts=opts,
         )
         return {"image": generator.image}
 
-    given = stack_input(platform.environment)
-    return run_program(platform.environment, given.values, given.secret_keys, program=program)
+    return render_component(build, stack=platform.environment)
 
 
 def test_the_service_monitor_waits_for_the_prometheus_operator_crds() -> None:
-    result = _render_alone(_config("prod"), with_dependencies=True)
+    result = _render_alone(stack_config("prod"), with_dependencies=True)
     assert result.named("servicemonitors").urn in result.named("generator-servicemonitor").depends_on
 
 
 def test_both_tracks_wait_for_the_local_model_backend() -> None:
-    result = _render_alone(_config("prod", CANARY), with_dependencies=True)
+    result = _render_alone(stack_config("prod", CANARY), with_dependencies=True)
     for deployment in ("generator-deployment", "generator-canary-deployment"):
         assert result.named("ollama").urn in result.named(deployment).depends_on
 
 
 def test_prod_runs_two_replicas_behind_a_budget_spread_over_nodes() -> None:
-    objects = _generator_objects(_render_alone(_config("prod", CANARY)))
+    objects = _generator_objects(_render_alone(stack_config("prod", CANARY)))
     for name in ("generator", "generator-canary"):
         assert objects[f"HorizontalPodAutoscaler/{name}"].inputs["spec"]["minReplicas"] == 2
         assert objects[f"PodDisruptionBudget/{name}"].inputs["spec"]["minAvailable"] == 1
@@ -439,7 +431,7 @@ def test_prod_runs_two_replicas_behind_a_budget_spread_over_nodes() -> None:
 
 def test_workload_identity_flows_from_the_secret_store_to_the_pods() -> None:
     store = IdentityStore()
-    objects = _generator_objects(_render_alone(_config("prod"), store=store))
+    objects = _generator_objects(_render_alone(stack_config("prod"), store=store))
     assert [(r.namespace, r.service_account) for r in store.requests] == [("generator", "generator")]
     assert store.requests[0].secrets.keys() == {API_KEY_FILE}
     account = objects["ServiceAccount/generator"].inputs["metadata"]
@@ -451,7 +443,7 @@ def test_workload_identity_flows_from_the_secret_store_to_the_pods() -> None:
 
 def test_without_the_key_the_store_is_not_asked() -> None:
     store = IdentityStore()
-    objects = _generator_objects(_render_alone(_config("prod"), store=store, api_key=False))
+    objects = _generator_objects(_render_alone(stack_config("prod"), store=store, api_key=False))
     assert store.requests == []
     assert "annotations" not in objects["ServiceAccount/generator"].inputs["metadata"]
 
@@ -461,13 +453,13 @@ VARIANTS: dict[str, tuple[Callable[[], RenderResult], int, set[tuple[str, str]]]
     # SA, NetworkPolicy, ServiceMonitor, 2 tracks x (Deployment, Service, HPA, PDB) and the dev store's Secret.
     # The stable track is pinned by digest; the canary runs a tag.
     "dev-canary-cloud-digest": (
-        lambda: _render_alone(_config("dev", {**CANARY, "generator": {"replicas": 2, "imageDigest": DIGEST}})),
+        lambda: _render_alone(stack_config("dev", {**CANARY, "generator": {"replicas": 2, "imageDigest": DIGEST}})),
         12,
         {("CKV_K8S_43", "generator-canary")},
     ),
     # The identity store creates nothing in the namespace; no digest: both tracks carry the tag skip.
     "prod-canary-identity": (
-        lambda: _render_alone(_config("prod", CANARY), store=IdentityStore()),
+        lambda: _render_alone(stack_config("prod", CANARY), store=IdentityStore()),
         11,
         {("CKV_K8S_43", "generator"), ("CKV_K8S_43", "generator-canary")},
     ),
@@ -483,6 +475,7 @@ def variant_gates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[
     return root, [run_checkov(root, "kubernetes")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_variant_passes_the_render_gates(variant: str, variant_gates: tuple[Path, list[dict[str, Any]]]) -> None:
     root, reports = variant_gates

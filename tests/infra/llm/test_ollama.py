@@ -3,7 +3,7 @@
 Guards the promises of the issue: the model volume survives (protected, retained, class and size from config),
 the preload Job re-runs only when the model list changes and only after the server is ready, GPU scheduling
 appears only when asked for, the NetworkPolicies admit only the generator, the gateway and the preload, and
-every pod is hardened. GPU cases build the component alone (`run_program(program=...)`), since GPU needs AKS.
+every pod is hardened. GPU cases build the component alone (`render_component`), since GPU needs AKS.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 import kubernetes_validate
 import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
@@ -21,9 +20,9 @@ from infra.config import parse_config
 from infra.config.ollama import OllamaConfig
 from infra.llm.ollama import Ollama, OllamaArgs
 from infra.llm.preload import preload_job_name
-from infra.render import RenderResult, run_program
-from infra.render.__main__ import write_render
+from infra.render import RenderResult, write_render
 from tests.support import RenderStack, run_checkov, stack_input
+from tests.support.render import render_component
 
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
 JOB = "kubernetes:batch/v1:Job"
@@ -37,17 +36,12 @@ def prod_settings(overrides: dict[str, Any]) -> OllamaConfig:
     return parse_config(given.values, given.secret_keys).platform.ollama
 
 
-def render_component(settings: OllamaConfig, storage_class: str = "managed-csi-premium") -> RenderResult:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
-        ollama = Ollama(
-            "ollama",
-            OllamaArgs(config=settings, storage_class=storage_class),
-            opts=pulumi.ResourceOptions(providers=[provider]),
-        )
+def render_ollama(settings: OllamaConfig, storage_class: str = "managed-csi-premium") -> RenderResult:
+    def build(opts: pulumi.ResourceOptions) -> dict[str, Any]:
+        ollama = Ollama("ollama", OllamaArgs(config=settings, storage_class=storage_class), opts=opts)
         return {"url": ollama.url, "models": ollama.models}
 
-    return run_program("prod", {}, frozenset(), program=program)
+    return render_component(build, stack="prod")
 
 
 def ollamas(render: RenderResult, type_token: str) -> list[Any]:
@@ -67,7 +61,7 @@ def pod_spec(render: RenderResult, type_token: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def gpu_render() -> RenderResult:
-    return render_component(prod_settings(GPU_PROD))
+    return render_ollama(prod_settings(GPU_PROD))
 
 
 def test_the_model_volume_is_protected_and_retained(render_stack: RenderStack) -> None:
@@ -83,9 +77,9 @@ def test_the_model_volume_is_protected_and_retained(render_stack: RenderStack) -
 
 
 def test_the_volume_takes_the_clusters_class_unless_config_names_one() -> None:
-    assert only(render_component(prod_settings({})), PVC)["spec"]["storageClassName"] == "managed-csi-premium"
+    assert only(render_ollama(prod_settings({})), PVC)["spec"]["storageClassName"] == "managed-csi-premium"
     settings = prod_settings({"ollama": {"storage": {"storageClass": "fast-nvme", "size": "100Gi"}}})
-    spec = only(render_component(settings), PVC)["spec"]
+    spec = only(render_ollama(settings), PVC)["spec"]
     assert spec["storageClassName"] == "fast-nvme"
     assert spec["resources"]["requests"]["storage"] == "100Gi"
 
@@ -118,7 +112,7 @@ def test_the_server_is_a_single_replica_statefulset_behind_the_service(render_st
 def test_tuning_comes_from_config() -> None:
     overrides = {"keepAlive": "-1", "numParallel": 4, "maxLoadedModels": 2, "imageTag": "0.13.0"}
     overrides["resources"] = {"cpuRequest": "2", "memoryRequest": "6Gi", "cpuLimit": "6", "memoryLimit": "12Gi"}
-    render = render_component(prod_settings({"ollama": overrides}))
+    render = render_ollama(prod_settings({"ollama": overrides}))
     (container,) = pod_spec(render, STATEFULSET)["containers"]
     env = {item["name"]: item["value"] for item in container["env"]}
     assert (env["OLLAMA_KEEP_ALIVE"], env["OLLAMA_NUM_PARALLEL"], env["OLLAMA_MAX_LOADED_MODELS"]) == ("-1", "4", "2")
@@ -151,7 +145,7 @@ def test_the_preload_job_is_named_by_the_model_list_and_replaced_delete_first(re
 
 def test_an_unchanged_model_list_declares_the_same_job_and_a_changed_one_a_new_job() -> None:
     def job(ollama: dict[str, Any]) -> dict[str, Any]:
-        return only(render_component(prod_settings({"ollama": ollama})), JOB)
+        return only(render_ollama(prod_settings({"ollama": ollama})), JOB)
 
     base = job({"models": ["llama3.2:3b", "qwen2.5-coder:7b"]})
     assert job({"models": ["qwen2.5-coder:7b", "llama3.2:3b"]}) == base
@@ -188,6 +182,7 @@ def test_gpu_requests_gpus_and_selects_and_tolerates_the_gpu_pool(gpu_render: Re
     assert "nodeSelector" not in pod_spec(gpu_render, JOB)
 
 
+@pytest.mark.slow
 def test_gpu_manifests_pass_the_schema_and_checkov_gates(gpu_render: RenderResult, tmp_path: Path) -> None:
     write_render(gpu_render, tmp_path / "gpu")
     manifests = sorted((tmp_path / "gpu" / "manifests").glob("*.yaml"))

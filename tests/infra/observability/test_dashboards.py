@@ -13,7 +13,7 @@ import pytest
 
 from infra.observability import dashboards, metric_catalog
 from infra.observability.slo_rules import SloTargets, recorded_names, rule_groups
-from tests.promql import metric_names
+from tests.support.promql import metric_names
 
 KNOWN = metric_catalog.KNOWN_METRICS | recorded_names(rule_groups(SloTargets()))
 LINKS = {"Generator API": "https://generator.example.com", "Grafana": "https://grafana.example.com"}

@@ -10,23 +10,22 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 
 from infra.config.observability import ObservabilityConfig
 from infra.observability.observability import Observability, ObservabilityArgs, grafana_secret_values
 from infra.observability.values import LokiBlobStorage
-from infra.render import RenderResult, run_program
+from infra.render import RenderResult
 from infra.render.mocks import RecordedResource
 from infra.secrets.store import KubernetesSecretStore, SecretMount
+from tests.support.render import render_component
 
 PASSWORD = "OBS-TEST-grafana-password-9f3e"  # a marker searched for in the render
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 def _render(blob: LokiBlobStorage | None = None) -> RenderResult:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
+    def build(opts: pulumi.ResourceOptions) -> dict[str, Any]:
         component = Observability(
             "observability",
             ObservabilityArgs(
@@ -38,11 +37,11 @@ def _render(blob: LokiBlobStorage | None = None) -> RenderResult:
                 links={"Generator API": pulumi.Output.from_input("http://generator.example")},
                 loki_blob=blob,
             ),
-            opts=pulumi.ResourceOptions(providers=[provider]),
+            opts=opts,
         )
-        return {"urls": pulumi.Output.from_input(component.dashboard_urls)}
+        return {"urls": component.dashboard_urls}
 
-    return run_program("dev", {"prompt2prod:environment": "dev"}, frozenset(), program)
+    return render_component(build)
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from infra.observability import metric_catalog
 from infra.observability.monitors import generator_service_monitor, scrape_config
 from infra.observability.slo_rules import AlertDelays, SloTargets, rule_groups
-from tests.prometheus_tools import binary, write_rules
 from tests.support import REPO
+from tests.support.prometheus_tools import binary, write_rules
 
 MODEL = "qwen2.5-coder:7b"
 FAST_BURN = {"alertname": "GeneratorErrorBudgetBurn", "long_window": "1h", "short_window": "5m"}

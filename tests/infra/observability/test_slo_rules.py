@@ -16,7 +16,7 @@ import yaml
 
 from infra.config.observability import ObservabilityConfig
 from infra.observability.slo_rules import AlertDelays, SloTargets, recorded_names, rule_groups
-from tests.prometheus_tools import promtool, write_rules
+from tests.support.prometheus_tools import promtool, write_rules
 
 TARGETS = SloTargets()
 PAGE_1H = {"severity": "page", "slo": "generator-availability", "long_window": "1h", "short_window": "5m"}

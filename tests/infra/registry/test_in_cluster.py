@@ -6,10 +6,6 @@ with a writable root filesystem; the image volume being deleted with the stack; 
 
 from __future__ import annotations
 
-from typing import Any
-
-import pulumi
-import pulumi_kubernetes as k8s
 import yaml
 
 from infra.config.registry import InClusterRegistrySettings
@@ -21,21 +17,16 @@ from infra.registry.in_cluster import (
     registries_yaml,
     registry_container,
 )
-from infra.render import RenderResult, run_program
-from tests.support import REPO, stack_input
+from infra.render import RenderResult
+from tests.support import REPO
+from tests.support.render import render_component
 
 SETTINGS = InClusterRegistrySettings(node_port=30555, storage_size="5Gi", image_digest="sha256:" + "a" * 64)
 ARGS = InClusterRegistryArgs(config=SETTINGS, storage_class="local-path")
 
 
 def render_registry(args: InClusterRegistryArgs = ARGS) -> RenderResult:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
-        registry = InClusterRegistry("registry", args, opts=pulumi.ResourceOptions(providers=[provider]))
-        return {"loginServer": registry.login_server}
-
-    given = stack_input("dev")
-    return run_program("dev", given.values, given.secret_keys, program=program)
+    return render_component(lambda opts: {"loginServer": InClusterRegistry("registry", args, opts=opts).login_server})
 
 
 def test_registries_yaml_mirrors_the_node_port_over_http() -> None:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from infra.registry.pull_secret import RegistryPullSecret, RegistryPullSecretArgs, dockerconfigjson
-from infra.render import run_program
-from tests.support import stack_input
+from tests.support.render import render_component
 
 
 def test_dockerconfigjson_holds_the_login_like_docker_login() -> None:
@@ -26,17 +23,14 @@ def test_dockerconfigjson_holds_the_login_like_docker_login() -> None:
 
 
 def test_pull_secret_is_a_secret_dockerconfigjson_in_the_generator_namespace() -> None:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
+    def build(opts: pulumi.ResourceOptions) -> None:
         RegistryPullSecret(
             "pull",
             RegistryPullSecretArgs(server="ghcr.io", username="bot", password=pulumi.Output.secret("PW-MARKER-9")),
-            opts=pulumi.ResourceOptions(providers=[provider]),
+            opts=opts,
         )
-        return {}
 
-    given = stack_input("dev")
-    result = run_program("dev", given.values, given.secret_keys, program=program)
+    result = render_component(build)
     secret = result.named("pull-generator")
     assert secret.inputs["type"] == "kubernetes.io/dockerconfigjson"
     assert secret.inputs["metadata"]["namespace"] == "generator"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.render.__main__ import write_render
+from infra.render import write_render
 from infra.render.summary import MAX_DIFF_LINES, main, summary
 from tests.support import RenderStack
 

@@ -10,24 +10,17 @@ import json
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pytest
 
-from infra.render import RenderResult, run_program
+from infra.render import RenderResult
 from infra.secrets.store import KubernetesSecretStore, SecretMount, WorkloadSecretsArgs, provided_or_generated
-from tests.support import stack_input
-
-
-def render(program: Any) -> RenderResult:
-    given = stack_input("dev")
-    return run_program("dev", given.values, given.secret_keys, program=program)
+from tests.support.render import render_component
 
 
 def render_workload(kubernetes_secret: bool) -> tuple[RenderResult, SecretMount]:
     mounts: list[SecretMount] = []
 
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
+    def build(opts: pulumi.ResourceOptions) -> dict[str, Any]:
         mounts.append(
             KubernetesSecretStore().workload_secrets(
                 "generator",
@@ -37,13 +30,13 @@ def render_workload(kubernetes_secret: bool) -> tuple[RenderResult, SecretMount]
                     secrets={"cloud-llm-api-key": pulumi.Output.secret("DEV-MARKER-key")},
                     kubernetes_secret=kubernetes_secret,
                 ),
-                opts=pulumi.ResourceOptions(providers=[provider]),
+                opts=opts,
             )
         )
         name = mounts[0].kubernetes_secret_name
-        return {"syncedSecret": name if name is not None else pulumi.Output.from_input("")}
+        return {"syncedSecret": name if name is not None else ""}
 
-    return render(program), mounts[0]
+    return render_component(build), mounts[0]
 
 
 def test_secret_is_written_in_the_workload_namespace_as_a_secret() -> None:
@@ -86,20 +79,16 @@ def test_bad_workload_secret_requests_are_refused(secrets: dict[str, str], mount
 
 
 def test_provided_secret_is_used_and_nothing_is_generated() -> None:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        return {"password": provided_or_generated("grafana-admin-password", pulumi.Output.secret("given"))}
-
-    result = render(program)
+    result = render_component(
+        lambda _: {"password": provided_or_generated("grafana-admin-password", pulumi.Output.secret("given"))}
+    )
     assert result.of_type("random:index/randomPassword:RandomPassword") == []
     assert result.outputs["password"] == "given"
     assert "password" in result.secret_outputs
 
 
 def test_missing_secret_is_generated_as_a_secret() -> None:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        return {"password": provided_or_generated("grafana-admin-password", None)}
-
-    result = render(program)
+    result = render_component(lambda _: {"password": provided_or_generated("grafana-admin-password", None)})
     generated = result.named("grafana-admin-password")
     assert generated.type == "random:index/randomPassword:RandomPassword"
     assert generated.inputs["length"] == 32
