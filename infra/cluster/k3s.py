@@ -145,8 +145,6 @@ class K3sCluster(pulumi.ComponentResource):
                 lambda content: install_script(config.version, config.host, content)
             )
         child = pulumi.ResourceOptions(parent=self)
-        # stdout is the kubeconfig: secret in state, and never echoed to the console.
-        read_opts = pulumi.ResourceOptions(parent=self, additional_secret_outputs=["stdout"])
         if config.is_local:
             self.install = command.local.Command(
                 f"{name}-install",
@@ -162,7 +160,7 @@ class K3sCluster(pulumi.ComponentResource):
                 interpreter=["/bin/sh", "-c"],
                 triggers=[self.install.id, config.version],
                 logging=command.local.Logging.NONE,
-                opts=pulumi.ResourceOptions.merge(read_opts, pulumi.ResourceOptions(depends_on=[self.install])),
+                opts=self._read_opts(),
             )
         else:
             if args.ssh_private_key is None:
@@ -187,10 +185,14 @@ class K3sCluster(pulumi.ComponentResource):
                 create=read_kubeconfig_script(),
                 triggers=[self.install.id, config.version],
                 logging=command.remote.Logging.NONE,
-                opts=pulumi.ResourceOptions.merge(read_opts, pulumi.ResourceOptions(depends_on=[self.install])),
+                opts=self._read_opts(),
             )
         self.kubeconfig = pulumi.Output.secret(read.stdout.apply(lambda text: rewrite_server(text, config.host)))
         self.register_outputs({"kubeconfig": self.kubeconfig})
+
+    def _read_opts(self) -> pulumi.ResourceOptions:
+        # stdout is the kubeconfig: secret in state, and never echoed to the console.
+        return pulumi.ResourceOptions(parent=self, depends_on=[self.install], additional_secret_outputs=["stdout"])
 
     def handle(self) -> ClusterHandle:
         """What the platform needs from this cluster; the provider waits for the install and kubeconfig read."""
