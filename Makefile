@@ -58,7 +58,7 @@ $(NODE_DIR)/.installed: tools/node.lock.txt $(UV)
 	$(UV) pip install --quiet --python $(PYTHON) --target $(NODE_DIR) --require-hashes -r tools/node.lock.txt
 	@touch $@
 
-# Gateway API validators (npm, pinned by the committed lock); tests/gates/crd_schemas.py runs them with that node.
+# Gateway API validators (npm, pinned by the committed lock); tests/support/crd_schemas.py runs them with that node.
 $(CRD_TOOLS)/node_modules/.installed: $(CRD_TOOLS)/package.json $(CRD_TOOLS)/package-lock.json $(NODE_DIR)/.installed
 	$(NPM) ci --prefix $(CRD_TOOLS) --ignore-scripts --no-audit --no-fund --no-update-notifier
 	@touch $@

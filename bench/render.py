@@ -24,7 +24,7 @@ def sdk_modules_used_by(stack: str) -> list[str]:
     """The SDK modules (pulumi*, pydantic, yaml) that rendering `stack` imports, in import order."""
     code = (
         "import sys, tempfile\n"
-        "from infra.render.__main__ import main\n"
+        "from infra.render.cli import main\n"
         f"main(['--stack', {stack!r}, '--out', tempfile.mkdtemp()])\n"
         "import json\n"
         "print(json.dumps([m for m in sys.modules if m.split('.')[0].startswith(('pulumi', 'pydantic', 'yaml'))]))\n"

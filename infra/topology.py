@@ -52,8 +52,6 @@ GENERATOR_APP: Final = "generator"
 # Observability endpoints (fixed Helm fullnames, so that the gateway can route to Grafana by name).
 GRAFANA_SERVICE: Final = "grafana"
 GRAFANA_PORT: Final = 80
-PROMETHEUS_SERVICE: Final = "prometheus-stack-prometheus"
-PROMETHEUS_PORT: Final = 9090
 LOKI_SERVICE: Final = "loki"
 LOKI_PORT: Final = 3100
 

@@ -5,39 +5,36 @@ from __future__ import annotations
 import pulumi
 
 from infra import topology
-from infra.cluster import ClusterHandle
 from infra.config import StackConfig
-from infra.in_cluster_registry import InClusterRegistry, InClusterRegistryArgs
-from infra.namespaces import Namespaces
-from infra.registry_pull_secret import SECRET_NAME as PULL_SECRET_NAME
-from infra.registry_pull_secret import RegistryPullSecret, RegistryPullSecretArgs
-from infra.secret_store import KubernetesSecretStore
+from infra.namespaces import PodSecurityLevel
+from infra.registry.in_cluster import InClusterRegistry, InClusterRegistryArgs
+from infra.registry.pull_secret import SECRET_NAME as PULL_SECRET_NAME
+from infra.registry.pull_secret import RegistryPullSecret, RegistryPullSecretArgs
+from infra.secrets.store import KubernetesSecretStore
 from stacks.config import secret
-from stacks.services import ClusterServices
+from stacks.services import ClusterServices, InCluster
 
 
-def dev_services(
-    config: StackConfig, cluster: ClusterHandle, namespaces: Namespaces, in_cluster: pulumi.ResourceOptions
-) -> ClusterServices:
+def dev_namespaces(config: StackConfig) -> dict[str, PodSecurityLevel]:
+    """The in-cluster registry's namespace, when there is one."""
+    return {topology.NAMESPACE_REGISTRY: "restricted"} if config.platform.registry.kind == "inCluster" else {}
+
+
+def dev_services(config: StackConfig, where: InCluster) -> ClusterServices:
     """The in-cluster registry (or the external registry's pull secret) and Kubernetes Secrets as the store."""
+    namespaces = where.namespaces
     registry = config.platform.registry
     login_server: pulumi.Input[str]
     pull_secret: str | None = None
     if registry.kind == "inCluster":
-        settings = registry.in_cluster
         login_server = InClusterRegistry(
             "registry",
             InClusterRegistryArgs(
-                node_port=settings.node_port,
-                storage_class=cluster.storage_class,
-                storage_size=settings.storage_size,
-                image=settings.image,
-                image_tag=settings.image_tag,
-                image_digest=settings.image_digest,
+                config=registry.in_cluster,
+                storage_class=where.cluster.storage_class,
+                namespace_ready=[namespaces.by_name[topology.NAMESPACE_REGISTRY]],
             ),
-            opts=pulumi.ResourceOptions.merge(
-                in_cluster, pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_REGISTRY]])
-            ),
+            opts=where.opts,
         ).login_server
     else:
         external = registry.external
@@ -49,12 +46,12 @@ def dev_services(
             RegistryPullSecret(
                 "registry-pull",
                 RegistryPullSecretArgs(
-                    server=external.server, username=external.username, password=secret("registryPassword")
+                    server=external.server,
+                    username=external.username,
+                    password=secret("registryPassword"),
+                    namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
                 ),
-                opts=pulumi.ResourceOptions.merge(
-                    in_cluster,
-                    pulumi.ResourceOptions(depends_on=[namespaces.by_name[topology.NAMESPACE_GENERATOR]]),
-                ),
+                opts=where.opts,
             )
     return ClusterServices(
         registry_login_server=login_server, secret_store=KubernetesSecretStore(), image_pull_secret=pull_secret

@@ -1,8 +1,9 @@
 """The platform on top of any cluster: everything that is the same in dev and prod, wired in order.
 
-Order: the one Kubernetes provider -> namespaces -> registry and secret store (dev: in the cluster; prod: ACR and
-Key Vault, passed in as `services`) -> observability (installs the prometheus-operator CRDs the monitors need) ->
-Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+Order: the one Kubernetes provider -> namespaces -> registry and secret store (the environment's `services`: dev
+builds them in the cluster, prod hands in ACR and Key Vault) -> observability (installs the prometheus-operator
+CRDs the monitors need) -> Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+Nothing here knows which environment it serves: `stacks/dev.py` and `stacks/prod.py` hand in `EnvironmentParts`.
 """
 
 from __future__ import annotations
@@ -12,48 +13,31 @@ from typing import Any
 import pulumi
 
 from infra import topology
-from infra.cluster import ClusterHandle, kubernetes_provider
+from infra.cluster.handle import ClusterHandle
+from infra.cluster.provider import kubernetes_provider
 from infra.config import StackConfig
-from infra.gateway import Gateway, GatewayArgs, public_url
-from infra.generator import Generator, GeneratorArgs
-from infra.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
-from infra.kgateway import Kgateway, KgatewayArgs
-from infra.monitoring_values import LokiBlobStorage
-from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs, PodSecurityLevel
-from infra.observability import Observability, ObservabilityArgs
-from infra.ollama import Ollama, OllamaArgs
-from infra.outputs import SCHEMA_VERSION
+from infra.gateway.gateway import Gateway, GatewayArgs, public_url
+from infra.gateway.kgateway import Kgateway, KgatewayArgs
+from infra.generator.generator import Generator, GeneratorArgs
+from infra.llm.gpu_device_plugin import NvidiaDevicePlugin, NvidiaDevicePluginArgs
+from infra.llm.ollama import Ollama, OllamaArgs
+from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs
+from infra.observability.observability import Observability, ObservabilityArgs
+from infra.outputs.contract import SCHEMA_VERSION
 from stacks.config import secret
-from stacks.dev_services import dev_services
 from stacks.secrets import config_secret_or_generated
-from stacks.services import ClusterServices
+from stacks.services import EnvironmentParts, InCluster
 
 
-def namespace_levels(config: StackConfig) -> dict[str, PodSecurityLevel]:
-    levels = dict(DEFAULT_NAMESPACES)
-    if config.platform.registry.kind == "inCluster":
-        levels[topology.NAMESPACE_REGISTRY] = "restricted"
-    return levels
-
-
-def build_platform(
-    config: StackConfig,
-    cluster: ClusterHandle,
-    *,
-    services: ClusterServices | None = None,
-    loki_blob: LokiBlobStorage | None = None,
-) -> dict[str, Any]:
-    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.StackOutputs`).
-
-    `services` is what the environment built next to the cluster (prod: ACR and Key Vault, see
-    `stacks.prod_services`); without it (dev) the registry and the secret store are built inside the cluster.
-    `loki_blob`: prod's Azure Blob storage for Loki; None keeps Loki's chunks on its volume.
-    """
+def build_platform(config: StackConfig, cluster: ClusterHandle, environment: EnvironmentParts) -> dict[str, Any]:
+    """Declare the in-cluster platform; returns the stack outputs (see `infra.outputs.contract.StackOutputs`)."""
     platform = config.platform
     provider = kubernetes_provider(cluster)
     in_cluster = pulumi.ResourceOptions(providers=[provider])
-    namespaces = Namespaces("platform", NamespacesArgs(levels=namespace_levels(config)), opts=in_cluster)
-    services = services if services is not None else dev_services(config, cluster, namespaces, in_cluster)
+    levels = {**DEFAULT_NAMESPACES, **environment.namespaces}
+    namespaces = Namespaces("platform", NamespacesArgs(levels=levels), opts=in_cluster)
+    services = environment.services(InCluster(cluster=cluster, namespaces=namespaces, opts=in_cluster))
+    loki_blob = environment.loki_blob
 
     gateway_settings = platform.gateway
     grafana_url = public_url(gateway_settings, "grafana")
@@ -71,29 +55,29 @@ def build_platform(
                 "LLM API": public_url(gateway_settings, "llm"),
             },
             loki_blob=loki_blob,
-            depends_on=list(namespaces.by_name.values()),
+            namespace_ready=list(namespaces.by_name.values()),
         ),
         opts=in_cluster,
     )
-    ollama_opts = in_cluster
+    device_plugin: list[pulumi.Resource] = []
     if platform.ollama.gpu.enabled and cluster.has_gpu_nodes:
         # GPU nodes advertise `nvidia.com/gpu` only once the device plugin runs on them.
-        device_plugin = NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(), opts=in_cluster)
-        ollama_opts = pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[device_plugin]))
+        device_plugin.append(NvidiaDevicePlugin("nvidia-device-plugin", NvidiaDevicePluginArgs(), opts=in_cluster))
     ollama = Ollama(
         "ollama",
         OllamaArgs(
-            settings=platform.ollama,
+            config=platform.ollama,
             storage_class=cluster.storage_class,
-            namespace=namespaces.by_name[topology.NAMESPACE_LLM].metadata.name,
+            namespace_ready=[namespaces.by_name[topology.NAMESPACE_LLM]],
+            device_plugin_ready=device_plugin,
         ),
-        opts=ollama_opts,
+        opts=in_cluster,
     )
     generator = Generator(
         "generator",
         GeneratorArgs(
             config=platform.generator,
-            environment=platform.environment,
+            strict_spread=environment.strict_spread,
             registry_server=services.registry_login_server,
             secret_store=services.secret_store,
             image_pull_secret=services.image_pull_secret,
@@ -110,8 +94,8 @@ def build_platform(
     kgateway = Kgateway(
         "kgateway",
         KgatewayArgs(
-            namespace=namespaces.by_name[topology.NAMESPACE_GATEWAY_SYSTEM].metadata.name,
-            controller=gateway_settings.controller,
+            config=gateway_settings.controller,
+            namespace_ready=[namespaces.by_name[topology.NAMESPACE_GATEWAY_SYSTEM]],
         ),
         opts=in_cluster,
     )
@@ -120,9 +104,9 @@ def build_platform(
         "gateway",
         GatewayArgs(
             config=gateway_settings,
-            crds=kgateway.crds,
-            controller=kgateway.controller,
-            namespaces=list(namespaces.by_name.values()),
+            crds_ready=kgateway.crds,
+            controller_ready=[kgateway.controller],
+            namespace_ready=list(namespaces.by_name.values()),
             tls_certificate=secret("tlsCertificate") if tls_from_config else None,
             tls_private_key=secret("tlsPrivateKey") if tls_from_config else None,
         ),
@@ -136,9 +120,9 @@ def build_platform(
         "clusterKind": cluster.kind,
         "kubeconfig": cluster.kubeconfig,
         "kubernetesVersion": cluster.kubernetes_version,
-        "resourceGroupName": cluster.resource_group_name,
-        "location": cluster.location,
-        "oidcIssuerUrl": cluster.oidc_issuer_url,
+        "resourceGroupName": cluster.azure.resource_group_name if cluster.azure else None,
+        "location": cluster.azure.location if cluster.azure else None,
+        "oidcIssuerUrl": cluster.azure.oidc_issuer_url if cluster.azure else None,
         "namespaces": sorted(namespaces.by_name),
         "registryLoginServer": services.registry_login_server,
         "keyVaultUri": services.key_vault_uri,

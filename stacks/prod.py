@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-
-from infra.aks import AksCluster, AksClusterArgs
+from infra.cluster.aks import AksCluster, AksClusterArgs
+from infra.cluster.handle import AzureScope
 from infra.config import StackConfig
-from infra.monitoring_values import LokiBlobStorage
+from infra.observability.values import LokiBlobStorage
 from stacks.platform import build_platform
-from stacks.prod_services import AksInputs, prod_registry_and_secrets
+from stacks.prod_services import prod_registry_and_secrets
+from stacks.services import EnvironmentParts
 
 
 def build_cluster(config: StackConfig) -> AksCluster:
@@ -18,40 +18,25 @@ def build_cluster(config: StackConfig) -> AksCluster:
     return AksCluster(
         platform.cluster.name,
         AksClusterArgs(
-            settings=platform.cluster.aks,
+            config=platform.cluster.aks,
             secrets_rotation_poll_interval=platform.secret_store.key_vault.rotation_poll_interval,
         ),
     )
 
 
-def loki_blob_storage(
-    resource_group_name: pulumi.Input[str], location: pulumi.Input[str], oidc_issuer_url: pulumi.Input[str]
-) -> LokiBlobStorage:
+def loki_blob_storage(azure: AzureScope) -> LokiBlobStorage:
     """Observability's prod-only part: Loki's Azure Blob storage and workload identity."""
-    from infra.loki_storage import LokiAzureStorage, LokiAzureStorageArgs
+    from infra.observability.loki_storage import LokiAzureStorage, LokiAzureStorageArgs
 
-    return LokiAzureStorage(
-        "loki-logs",
-        LokiAzureStorageArgs(
-            resource_group_name=resource_group_name, location=location, oidc_issuer_url=oidc_issuer_url
-        ),
-    ).blob_storage()
+    return LokiAzureStorage("loki-logs", LokiAzureStorageArgs(azure=azure)).blob_storage()
 
 
 def build(config: StackConfig) -> dict[str, Any]:
     aks = build_cluster(config)
-    services = prod_registry_and_secrets(
+    services = prod_registry_and_secrets(config, aks.azure, cluster_ready=[aks])
+    # Several nodes and zones: two generator pods of a track never share a node.
+    return build_platform(
         config,
-        AksInputs(
-            subscription_id=aks.subscription_id,
-            tenant_id=aks.tenant_id,
-            resource_group_name=aks.resource_group_name,
-            location=aks.location,
-            node_subnet_id=aks.node_subnet_id,
-            oidc_issuer_url=aks.oidc_issuer_url,
-            kubelet_identity_object_id=aks.kubelet_identity_object_id,
-            cluster_ready=aks,
-        ),
+        aks.handle(),
+        EnvironmentParts(services=lambda _: services, loki_blob=loki_blob_storage(aks.azure), strict_spread=True),
     )
-    loki_blob = loki_blob_storage(aks.resource_group_name, aks.location, aks.oidc_issuer_url)
-    return build_platform(config, aks.handle(), services=services, loki_blob=loki_blob)

@@ -1,4 +1,4 @@
-"""prod: ACR and Key Vault, built next to AKS from the cluster's plain inputs. Imports Azure modules.
+"""prod: ACR and Key Vault, built next to AKS in its resource group. Imports Azure modules.
 
 `stacks/prod.py` calls `prod_registry_and_secrets` once the AKS cluster exists and hands the result to
 `build_platform`, which then uses the Key Vault store for every workload's secrets.
@@ -6,76 +6,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import pulumi
 
+from infra.cluster.handle import AzureScope
 from infra.config import StackConfig
-from infra.container_registry import ContainerRegistry, ContainerRegistryArgs
-from infra.key_vault import KeyVault, KeyVaultArgs, KeyVaultSecretStore, KeyVaultSecretStoreArgs
+from infra.registry.acr import ContainerRegistry, ContainerRegistryArgs
+from infra.secrets.key_vault import KeyVault, KeyVaultArgs, KeyVaultSecretStore, KeyVaultSecretStoreArgs
 from stacks.services import ClusterServices
 
 
-@dataclass(frozen=True, kw_only=True)
-class AksInputs:
-    """What the AKS layer provides (outputs of the resource group, node subnet and ManagedCluster)."""
-
-    subscription_id: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    node_subnet_id: pulumi.Input[str]
-    """Needs the `Microsoft.KeyVault` service endpoint, or the vault's network rule is refused."""
-    oidc_issuer_url: pulumi.Input[str]
-    kubelet_identity_object_id: pulumi.Input[str]
-    cluster_ready: pulumi.Resource
-    """The resource after which the cluster (and its Key Vault CSI add-on, hence the SecretProviderClass CRD) exists."""
-
-
-def prod_registry_and_secrets(config: StackConfig, aks: AksInputs) -> ClusterServices:
+def prod_registry_and_secrets(
+    config: StackConfig, azure: AzureScope, cluster_ready: Sequence[pulumi.Resource]
+) -> ClusterServices:
+    """`cluster_ready`: after which the cluster (and its Key Vault CSI add-on, hence the SecretProviderClass CRD)
+    exists."""
     platform = config.platform
-    acr = platform.registry.acr
-    vault_settings = platform.secret_store.key_vault
     tags = {"project": "prompt2prod", "environment": platform.environment}
     registry = ContainerRegistry(
         "registry",
-        ContainerRegistryArgs(
-            subscription_id=aks.subscription_id,
-            resource_group_name=aks.resource_group_name,
-            location=aks.location,
-            kubelet_identity_object_id=aks.kubelet_identity_object_id,
-            name_prefix=platform.cluster.name,
-            sku=acr.sku,
-            retention_days=acr.retention_days,
-            public_network_access=acr.public_network_access,
-            allowed_ip_ranges=[str(cidr) for cidr in acr.allowed_ip_ranges],
-            zone_redundancy=acr.zone_redundancy,
-            tags=tags,
-        ),
+        ContainerRegistryArgs(azure=azure, config=platform.registry.acr, name_prefix=platform.cluster.name, tags=tags),
     )
     vault = KeyVault(
         "secrets",
-        KeyVaultArgs(
-            resource_group_name=aks.resource_group_name,
-            location=aks.location,
-            tenant_id=aks.tenant_id,
-            node_subnet_id=aks.node_subnet_id,
-            name_prefix=platform.cluster.name,
-            sku=vault_settings.sku,
-            soft_delete_retention_days=vault_settings.soft_delete_retention_days,
-            allowed_ip_ranges=[str(cidr) for cidr in vault_settings.allowed_ip_ranges],
-            tags=tags,
-        ),
+        KeyVaultArgs(azure=azure, config=platform.secret_store.key_vault, name_prefix=platform.cluster.name, tags=tags),
     )
-    store = KeyVaultSecretStore(
-        vault,
-        KeyVaultSecretStoreArgs(
-            subscription_id=aks.subscription_id,
-            resource_group_name=aks.resource_group_name,
-            location=aks.location,
-            tenant_id=aks.tenant_id,
-            oidc_issuer_url=aks.oidc_issuer_url,
-            cluster_ready=aks.cluster_ready,
-        ),
-    )
+    store = KeyVaultSecretStore(vault, KeyVaultSecretStoreArgs(azure=azure, cluster_ready=cluster_ready))
     return ClusterServices(registry_login_server=registry.login_server, secret_store=store, key_vault_uri=vault.uri)

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from infra.config import ConfigError
-from infra.outputs import export_outputs
+from infra.outputs.contract import export_outputs
 from stacks.config import load_stack_config
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from infra.config import SecretName, StackConfig
-from infra.secret_store import provided_or_generated
+from infra.secrets.store import provided_or_generated
 from stacks.config import secret
 
 

@@ -7,18 +7,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi.runtime.sync_await import _ensure_event_loop
 
-from infra.render import RenderResult, run_program
-from infra.render.__main__ import write_render
-from tests.support import StackInput, stack_input
-
-RenderStack = Callable[..., RenderResult]
+from infra.render import RenderResult, run_program, write_render
+from tests.support import RenderStack, StackInput, stack_input
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,9 @@ from typing import Any, Literal, get_args
 
 from pydantic import ValidationError, model_validator
 
-from infra.config.base import Environment, Section
+from infra.config.base import Section
 from infra.config.cluster import ClusterConfig
+from infra.config.environments import ENVIRONMENTS, Environment
 from infra.config.gateway import GatewayConfig
 from infra.config.generator import GeneratorConfig
 from infra.config.observability import ObservabilityConfig
@@ -46,18 +47,6 @@ SECRET_DESCRIPTIONS: dict[str, str] = {
     "tlsCertificate": "PEM certificate (chain) of the public listener when `gateway.tls: secret`",
     "tlsPrivateKey": "PEM private key of the public listener when `gateway.tls: secret`",
     "registryPassword": "password/token of an external registry (`registry.kind: external`)",
-}
-
-# What an environment means when the user does not say otherwise. Merged under the user's values.
-ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "dev": {},
-    "prod": {
-        "cluster": {"kind": "aks"},
-        "registry": {"kind": "acr"},
-        "secretStore": {"kind": "keyVault"},
-        "gateway": {"tls": "selfSigned", "controller": {"replicas": 2}, "proxy": {"replicas": 2}},
-        "generator": {"replicas": 2},
-    },
 }
 
 
@@ -131,15 +120,16 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
         else:
             document[key] = _decode(raw)
 
-    environment = document.get("environment")
-    if environment not in ENVIRONMENT_DEFAULTS:
-        problems.append(f"{PROJECT}:environment: must be 'dev' or 'prod', got {environment!r}")
+    environment: Any = document.get("environment")
+    if environment not in ENVIRONMENTS:
+        known = " or ".join(repr(name) for name in ENVIRONMENTS)
+        problems.append(f"{PROJECT}:environment: must be {known}, got {environment!r}")
         raise ConfigError(problems)
 
     platform: PlatformConfig | None = None
     try:
         platform = PlatformConfig.model_validate(
-            deep_merge(ENVIRONMENT_DEFAULTS[environment], document), context={"environment": environment}
+            deep_merge(ENVIRONMENTS[environment].defaults, document), context={"environment": environment}
         )
     except ValidationError as error:
         problems.extend(_describe(error))

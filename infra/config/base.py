@@ -7,11 +7,10 @@ written in `Pulumi.<stack>.yaml`. Types are strict: a string is never silently t
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from ipaddress import IPv4Network
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
-
-Environment = Literal["dev", "prod"]
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def camel_key(name: str) -> str:
@@ -37,18 +36,16 @@ class Section(BaseModel):
     )
 
 
-def environment_of(info: ValidationInfo) -> Environment:
-    """The environment being validated, passed as validation context by `infra.config.parse_config`."""
-    context: dict[str, Any] = info.context or {}
-    env: Environment = context.get("environment", "dev")
-    return env
+def matching(pattern: str, what: str) -> AfterValidator:
+    """A validator refusing strings that do not match `pattern`, saying "'<value>' is not <what>"."""
+    compiled = re.compile(pattern)
 
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
 
-def at_least_two_in_prod(replicas: int, info: ValidationInfo, reason: str) -> int:
-    """Replica counts that prod keeps highly available: refuse fewer than 2 there, saying `reason`."""
-    if environment_of(info) == "prod" and replicas < 2:
-        raise ValueError(reason)
-    return replicas
+    return AfterValidator(check)
 
 
 # Kubernetes resource quantities, e.g. "500m", "2", "512Mi", "20Gi".
@@ -88,17 +85,7 @@ def _hostname(value: str) -> str:
 Hostname = Annotated[str, AfterValidator(_hostname)]
 """A lower-case RFC 1123 DNS name such as `generator.example.com`."""
 
-# An image repository (no tag, no digest): optional registry host[:port], then path components.
-_IMAGE_REPOSITORY = re.compile(
-    r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$"
-)
 _IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-
-
-def _image_repository(value: str) -> str:
-    if not _IMAGE_REPOSITORY.match(value):
-        raise ValueError(f"{value!r} is not an image repository (e.g. ghcr.io/org/app, without tag)")
-    return value
 
 
 def _image_tag(value: str) -> str:
@@ -109,12 +96,30 @@ def _image_tag(value: str) -> str:
     return value
 
 
-ImageRepository = Annotated[str, AfterValidator(_image_repository)]
+# An image repository (no tag, no digest): optional registry host[:port], then path components.
+ImageRepository = Annotated[
+    str,
+    matching(
+        r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
+        "an image repository (e.g. ghcr.io/org/app, without tag)",
+    ),
+]
 ImageTag = Annotated[str, AfterValidator(_image_tag)]
 """A pinned image tag: never `latest`."""
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
+
+# Not strict: CIDRs are written as strings in YAML. Host bits set (10.0.0.1/16) are refused.
+Cidr = Annotated[IPv4Network, Field(strict=False)]
+
+
+def refuse_open_ranges(ranges: list[IPv4Network]) -> list[IPv4Network]:
+    """An allow-list containing 0.0.0.0/0 is no allow-list."""
+    for network in ranges:
+        if network.prefixlen == 0:
+            raise ValueError(f"{network} allows the whole internet: list the addresses that need access")
+    return ranges
 
 
 class Resources(Section):

@@ -7,38 +7,28 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Address, IPv4Network
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, PositiveInt, Section, environment_of
+from infra import versions
+from infra.config.base import Cidr, Hostname, PositiveInt, Section, matching
+from infra.config.environments import allowed_kind, environment_of, rules_of
 
 _K3S_VERSION = re.compile(r"^v1\.\d+\.\d+\+k3s\d+$")
-_KUBERNETES_VERSION = re.compile(r"^1\.\d+(\.\d+)?$")
 _KUBERNETES_MINOR = re.compile(r"^1\.\d+$")
-# Azure VM size names: Standard_<family><vCPUs><features>[_<accelerator>][_v<generation>], e.g. Standard_D4ds_v5.
-_VM_SIZE = re.compile(r"^Standard_[A-Z][A-Za-z]*\d+[A-Za-z\-0-9]*(_[A-Za-z0-9]+)*$")
 _GPU_VM_SIZE = re.compile(r"^Standard_N[A-Z]*\d")
 _AZURE_LOCATION = re.compile(r"^[a-z]+[a-z0-9]*$")
 
 
-def _vm_size(value: str) -> str:
-    if not _VM_SIZE.match(value):
-        raise ValueError(f"{value!r} is not an Azure VM size (e.g. Standard_D4ds_v5)")
-    return value
-
-
-def _kubernetes_version(value: str) -> str:
-    if not _KUBERNETES_VERSION.match(value):
-        raise ValueError(f"{value!r} is not a Kubernetes version (e.g. 1.33 or 1.33.3)")
-    return value
-
-
-VmSize = Annotated[str, AfterValidator(_vm_size)]
-KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
-# Not strict: CIDRs and addresses are written as strings in YAML. Host bits set (10.0.0.1/16) are refused.
-Cidr = Annotated[IPv4Network, Field(strict=False)]
+# Azure VM size names: Standard_<family><vCPUs><features>[_<accelerator>][_v<generation>], e.g. Standard_D4ds_v5.
+VmSize = Annotated[
+    str,
+    matching(r"^Standard_[A-Z][A-Za-z]*\d+[A-Za-z\-0-9]*(_[A-Za-z0-9]+)*$", "an Azure VM size (e.g. Standard_D4ds_v5)"),
+]
+KubernetesVersion = Annotated[str, matching(r"^1\.\d+(\.\d+)?$", "a Kubernetes version (e.g. 1.33 or 1.33.3)")]
+# Not strict: addresses are written as strings in YAML.
 IpAddress = Annotated[IPv4Address, Field(strict=False)]
 Zone = Literal["1", "2", "3"]
 
@@ -48,7 +38,7 @@ class K3sSettings(Section):
     """`localhost` installs K3s on the machine running Pulumi; any other name is reached over SSH."""
     ssh_user: str = Field(default="root", min_length=1, pattern=r"^[a-z_][a-z0-9_-]*$")
     ssh_port: int = Field(default=22, ge=1, le=65535)
-    version: str = "v1.33.5+k3s1"
+    version: str = versions.K3S_VERSION
 
     @field_validator("version")
     @classmethod
@@ -65,20 +55,38 @@ class K3sSettings(Section):
 class ExistingClusterSettings(Section):
     context: str | None = Field(default=None, min_length=1)
     """Context to use from the kubeconfig in the `prompt2prod:kubeconfig` secret (default: its current one)."""
-    kubernetes_version: KubernetesVersion = "1.33"
+    kubernetes_version: KubernetesVersion = versions.KUBERNETES_VERSION
     """The Kubernetes version of the cluster you bring (reported as the `kubernetesVersion` output)."""
     storage_class: str = Field(default="local-path", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     """The storage class persistent volumes are created with."""
 
 
-class NodePool(Section):
+MaxPods = Annotated[int, Field(ge=50, le=250)]
+OsDiskSizeGb = Annotated[int, Field(ge=30, le=2048)]
+
+
+class AutoscaledPool(Section):
+    """What every node pool shares: the autoscaler's range must not be upside down."""
+
+    if TYPE_CHECKING:  # declared by each pool, in its own order and with its own bounds (the reference lists them)
+        min_count: int
+        max_count: int
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> Self:
+        if self.min_count > self.max_count:
+            raise ValueError(f"minCount {self.min_count} is above maxCount {self.max_count}")
+        return self
+
+
+class NodePool(AutoscaledPool):
     vm_size: VmSize
     min_count: PositiveInt
     max_count: PositiveInt
     zones: list[Zone] = ["1", "2", "3"]
     """Availability zones; empty for regions without zones."""
-    max_pods: int = Field(default=110, ge=50, le=250)
-    os_disk_size_gb: int = Field(default=128, ge=30, le=2048)
+    max_pods: MaxPods = 110
+    os_disk_size_gb: OsDiskSizeGb = 128
     """Ephemeral OS disk size: must fit the VM size's cache or temp disk (Standard_D4ds_v5: 150 GB)."""
 
     @field_validator("zones")
@@ -88,20 +96,14 @@ class NodePool(Section):
             raise ValueError(f"zones {value} lists a zone twice")
         return value
 
-    @model_validator(mode="after")
-    def _min_below_max(self) -> NodePool:
-        if self.min_count > self.max_count:
-            raise ValueError(f"minCount {self.min_count} is above maxCount {self.max_count}")
-        return self
 
-
-class GpuPool(Section):
+class GpuPool(AutoscaledPool):
     vm_size: VmSize = "Standard_NC4as_T4_v3"
     min_count: int = Field(default=0, ge=0)
     """0 lets the autoscaler remove every GPU node while nothing asks for a GPU."""
     max_count: PositiveInt = 1
-    max_pods: int = Field(default=110, ge=50, le=250)
-    os_disk_size_gb: int = Field(default=128, ge=30, le=2048)
+    max_pods: MaxPods = 110
+    os_disk_size_gb: OsDiskSizeGb = 128
 
     @field_validator("vm_size")
     @classmethod
@@ -109,12 +111,6 @@ class GpuPool(Section):
         if not _GPU_VM_SIZE.match(value):
             raise ValueError(f"{value!r} is not a GPU (N-series) VM size (e.g. Standard_NC4as_T4_v3)")
         return value
-
-    @model_validator(mode="after")
-    def _min_below_max(self) -> GpuPool:
-        if self.min_count > self.max_count:
-            raise ValueError(f"minCount {self.min_count} is above maxCount {self.max_count}")
-        return self
 
 
 class MaintenanceWindow(Section):
@@ -136,7 +132,7 @@ class LogAnalyticsSettings(Section):
 class AksSettings(Section):
     location: str | None = None
     """Azure region, e.g. `westeurope`. Required for prod."""
-    kubernetes_version: KubernetesVersion = "1.33"
+    kubernetes_version: KubernetesVersion = versions.KUBERNETES_VERSION
     sku_tier: Literal["Free", "Standard", "Premium"] = "Standard"
     """`Standard` gives the API server an uptime SLA; `Free` has none (fine for a throwaway cluster)."""
     vnet_cidr: Cidr = IPv4Network("10.42.0.0/16")
@@ -164,8 +160,8 @@ class AksSettings(Section):
     @field_validator("location")
     @classmethod
     def _location_in_prod(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and environment_of(info) == "prod":
-            raise ValueError("required for prod (an Azure region such as westeurope)")
+        if value is None and rules_of(info).location_required:
+            raise ValueError(f"required for {environment_of(info)} (an Azure region such as westeurope)")
         if value is not None and not _AZURE_LOCATION.match(value):
             raise ValueError(f"{value!r} is not an Azure region name (e.g. westeurope)")
         return value
@@ -217,10 +213,7 @@ class ClusterConfig(Section):
     @field_validator("kind")
     @classmethod
     def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        allowed = {"prod": {"aks"}, "dev": {"k3s", "existing"}}[environment_of(info)]
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not a cluster kind for {environment_of(info)} ({sorted(allowed)})")
-        return value
+        return allowed_kind(value, info, "cluster", "a cluster kind")
 
     @model_validator(mode="after")
     def _prod_api_server_is_restricted(self) -> ClusterConfig:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, at_least_two_in_prod, environment_of
+from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section
+from infra.config.environments import enough_replicas, environment_of, rules_of
 
 
 class CanaryConfig(Section):
@@ -25,32 +26,34 @@ class CanaryConfig(Section):
         return self
 
 
-class ControllerConfig(Section):
+class GatewayDeployment(Section):
+    """Replicas and resources of one of the gateway's Deployments."""
+
+    replicas: PositiveInt = 1
+    resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
+
+    WHAT: ClassVar[str]
+    WHY: ClassVar[str]
+    """What the environment's replica floor protects (said when `replicas` is below it)."""
+
+    @field_validator("replicas")
+    @classmethod
+    def _highly_available(cls, value: int, info: ValidationInfo) -> int:
+        return enough_replicas(value, info, cls.WHAT, cls.WHY)
+
+
+class ControllerConfig(GatewayDeployment):
     """The kgateway control plane (its Helm release)."""
 
-    replicas: PositiveInt = 1
-    resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
-
-    @field_validator("replicas")
-    @classmethod
-    def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        return at_least_two_in_prod(
-            value, info, "prod runs at least 2 controller replicas so that a node drain keeps routes updating"
-        )
+    WHAT = "controller replicas"
+    WHY = "a node drain keeps routes updating"
 
 
-class ProxyConfig(Section):
+class ProxyConfig(GatewayDeployment):
     """The Envoy data plane kgateway deploys for the `public` Gateway (configured through GatewayParameters)."""
 
-    replicas: PositiveInt = 1
-    resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
-
-    @field_validator("replicas")
-    @classmethod
-    def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        return at_least_two_in_prod(
-            value, info, "prod runs at least 2 gateway proxy replicas so that a node drain keeps the site up"
-        )
+    WHAT = "gateway proxy replicas"
+    WHY = "a node drain keeps the site up"
 
 
 class GatewayConfig(Section):
@@ -69,9 +72,11 @@ class GatewayConfig(Section):
 
     @field_validator("tls")
     @classmethod
-    def _tls_in_prod(cls, value: str, info: ValidationInfo) -> str:
-        if environment_of(info) == "prod" and value == "none":
-            raise ValueError("TLS is required on the public listener in prod ('selfSigned' or 'secret')")
+    def _tls_where_required(cls, value: str, info: ValidationInfo) -> str:
+        if rules_of(info).tls_required and value == "none":
+            raise ValueError(
+                f"TLS is required on the public listener in {environment_of(info)} ('selfSigned' or 'secret')"
+            )
         return value
 
     @model_validator(mode="after")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, HttpUrl, ValidationInfo, field_validator, model_validator
+from pydantic import Field, HttpUrl, ValidationInfo, field_validator, model_validator
 
 from infra.config.base import (
     ImageRepository,
@@ -13,19 +12,13 @@ from infra.config.base import (
     PositiveInt,
     Resources,
     Section,
-    at_least_two_in_prod,
+    matching,
 )
+from infra.config.environments import enough_replicas
 
-_IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def _image_digest(value: str) -> str:
-    if not _IMAGE_DIGEST.match(value):
-        raise ValueError(f"{value!r} is not an image digest (sha256: followed by 64 lower-case hex digits)")
-    return value
-
-
-ImageDigest = Annotated[str, AfterValidator(_image_digest)]
+ImageDigest = Annotated[
+    str, matching(r"^sha256:[0-9a-f]{64}$", "an image digest (sha256: followed by 64 lower-case hex digits)")
+]
 """A content digest as registries print it: `sha256:` and 64 lower-case hex digits."""
 
 
@@ -65,9 +58,7 @@ class GeneratorConfig(Section):
     @field_validator("replicas")
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
-        return at_least_two_in_prod(
-            value, info, "prod runs at least 2 replicas so that a node drain never takes the service down"
-        )
+        return enough_replicas(value, info, "replicas", "a node drain never takes the service down")
 
     @model_validator(mode="after")
     def _max_replicas_above_replicas(self) -> GeneratorConfig:

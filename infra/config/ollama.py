@@ -7,24 +7,30 @@ too-small volume is refused at `pulumi preview` instead of filling up halfway th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from infra.config.base import ImageTag, NonNegativeInt, PositiveInt, Quantity, Resources, Section, quantity_value
+from infra import versions
+from infra.config.base import (
+    ImageTag,
+    NonNegativeInt,
+    PositiveInt,
+    Quantity,
+    Resources,
+    Section,
+    matching,
+    quantity_value,
+)
 
-_MODEL = re.compile(r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?:[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def _model_name(value: str) -> str:
-    if not _MODEL.match(value):
-        raise ValueError(f"{value!r} is not an Ollama model reference 'name:tag' (e.g. llama3.2:3b)")
-    return value
-
-
-ModelName = Annotated[str, AfterValidator(_model_name)]
+ModelName = Annotated[
+    str,
+    matching(
+        r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?:[A-Za-z0-9][A-Za-z0-9._-]*$",
+        "an Ollama model reference 'name:tag' (e.g. llama3.2:3b)",
+    ),
+]
 
 # Approximate download sizes in GB (10^9 bytes) of the default quantisation, as listed on ollama.com/library.
 # Approximate on purpose: tags are re-published now and then, so the check adds headroom (below) on top.
@@ -81,7 +87,7 @@ class OllamaGpu(Section):
 
 
 class OllamaConfig(Section):
-    image_tag: ImageTag = "0.12.6"
+    image_tag: ImageTag = versions.OLLAMA_TAG
     models: list[ModelName] = Field(default=["llama3.2:3b"], min_length=1)
     model_sizes: dict[ModelName, Quantity] = {}
     """Download sizes of models that the built-in table does not know, e.g. {"mymodel:7b": "4.5Gi"}."""
@@ -95,7 +101,7 @@ class OllamaConfig(Section):
     preload_backoff_limit: NonNegativeInt = 3
     preload_timeout_minutes: int = Field(default=60, ge=5, le=1440)
     """How long `pulumi up` waits for the preload Job (pulling several GB can take a while)."""
-    preload_image_tag: ImageTag = "3.13.9-alpine3.22"
+    preload_image_tag: ImageTag = versions.PYTHON_TAG
     """Tag of the `python` image that runs the preload script (the Ollama image has no Python and no curl)."""
 
     @model_validator(mode="after")

@@ -7,31 +7,20 @@ run; pull credentials from the `registryPassword` secret). prod: `acr` (Azure Co
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, Quantity, Section, environment_of
-
-Cidr = Annotated[IPv4Network, Field(strict=False)]
-
-
-def refuse_open_ranges(ranges: list[IPv4Network]) -> list[IPv4Network]:
-    """An allow-list containing 0.0.0.0/0 is no allow-list."""
-    for network in ranges:
-        if network.prefixlen == 0:
-            raise ValueError(f"{network} allows the whole internet: list the addresses that need access")
-    return ranges
+from infra import versions
+from infra.config.base import Cidr, Hostname, Quantity, Section, refuse_open_ranges
+from infra.config.environments import allowed_kind
 
 
 class InClusterRegistrySettings(Section):
-    image: str = Field(default="registry", pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+    image: str = Field(default=versions.REGISTRY_IMAGE, pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
     """The distribution registry image, pulled from Docker Hub by the K3s node (or through its own mirror)."""
-    image_tag: str = Field(default="2.8.3", pattern=r"^\d+\.\d+\.\d+$")
-    image_digest: str | None = Field(
-        default="sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373",
-        pattern=r"^sha256:[0-9a-f]{64}$",
-    )
+    image_tag: str = Field(default=versions.REGISTRY_TAG, pattern=r"^\d+\.\d+\.\d+$")
+    image_digest: str | None = Field(default=versions.REGISTRY_DIGEST, pattern=r"^sha256:[0-9a-f]{64}$")
     """The multi-arch index digest of `registry:<imageTag>`: the node pulls exactly that content. Change it with
     the tag (`docker buildx imagetools inspect registry:<tag>`); `null` pulls by tag alone."""
     storage_size: Quantity = "20Gi"
@@ -70,10 +59,6 @@ class AcrSettings(Section):
             raise ValueError("publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only)")
         return self
 
-    @property
-    def is_premium(self) -> bool:
-        return self.sku == "Premium"
-
 
 class RegistryConfig(Section):
     kind: Literal["inCluster", "external", "acr"] = "inCluster"
@@ -84,10 +69,7 @@ class RegistryConfig(Section):
     @field_validator("kind")
     @classmethod
     def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        allowed = {"prod": {"acr"}, "dev": {"inCluster", "external"}}[environment_of(info)]
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not a registry kind for {environment_of(info)} ({sorted(allowed)})")
-        return value
+        return allowed_kind(value, info, "registry", "a registry kind")
 
     @model_validator(mode="after")
     def _external_needs_server(self) -> RegistryConfig:

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from infra.config.base import Section, environment_of
-from infra.config.registry import Cidr, refuse_open_ranges
+from infra.config.base import Cidr, Section, refuse_open_ranges
+from infra.config.environments import allowed_kind
 
 
 class KeyVaultSettings(Section):
@@ -38,7 +38,4 @@ class SecretStoreConfig(Section):
     @field_validator("kind")
     @classmethod
     def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        allowed = {"prod": {"keyVault"}, "dev": {"kubernetes"}}[environment_of(info)]
-        if value not in allowed:
-            raise ValueError(f"{value!r} is not a secret store for {environment_of(info)} ({sorted(allowed)})")
-        return value
+        return allowed_kind(value, info, "secretStore", "a secret store")

@@ -1,13 +1,18 @@
 """Run the real Pulumi program under mocks and collect what it declares (resources, manifests, outputs).
 
 `run_program` is shared by `python -m infra.render` and the test suite, so both see exactly what
-`pulumi up` would register, without a CLI, a cluster or a cloud account.
+`pulumi up` would register, without a CLI, a cluster or a cloud account; `write_render` writes it to a directory
+(`resources.json` and `manifests/`, DESIGN 4.2).
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -18,6 +23,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from infra.config import PROJECT
 from infra.render import wire
+from infra.render.manifests import dump, file_name, is_kubernetes_object, manifest
 from infra.render.mocks import RecordedResource, RecordingMonitor
 
 Program = Callable[[], Mapping[str, pulumi.Output[Any]]]
@@ -88,3 +94,25 @@ def run_program(
             secret_outputs.add(name)
     resources = sorted(monitor.recorded, key=lambda r: r.urn)
     return RenderResult(PROJECT, stack, resources, outputs, secret_outputs)
+
+
+def write_render(result: RenderResult, out: Path) -> None:
+    """Write atomically: a half-written render is never left behind in `out`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out.parent))
+    try:
+        (staging / "resources.json").write_text(json.dumps(result.document(), indent=2, sort_keys=True) + "\n")
+        manifests = staging / "manifests"
+        manifests.mkdir()
+        for resource in result.resources:
+            if is_kubernetes_object(resource):
+                document = manifest(resource)
+                path = manifests / file_name(document)
+                if path.exists():
+                    raise RuntimeError(f"two objects render to {path.name}")
+                path.write_text(dump(document))
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

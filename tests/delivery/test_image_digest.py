@@ -11,8 +11,7 @@ import pytest
 
 from infra.config import ConfigError, parse_config
 from infra.config.generator import GeneratorConfig
-from tests.delivery.test_workflows import WORKFLOWS
-from tests.support import stack_input
+from tests.support import WORKFLOWS, stack_input
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 

@@ -15,11 +15,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from tests.support import REPO, run_checkov
+from tests.support import REPO, WORKFLOWS, run_checkov
 
-WORKFLOWS = REPO / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
@@ -72,6 +72,7 @@ def test_zizmor_offline_finds_nothing() -> None:
     assert completed.returncode == 0, completed.stderr
 
 
+@pytest.mark.slow
 def test_checkov_github_actions_has_no_failed_check() -> None:
     report = run_checkov(WORKFLOWS, "github_actions")
     failed = [

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support import run_checkov
+
+pytestmark = pytest.mark.slow
 
 
 def test_checkov_kubernetes_has_no_failed_check(rendered_dir: Path) -> None:

@@ -1,6 +1,6 @@
 """Every rendered manifest is valid for the Kubernetes version the stacks target (strict: no unknown fields).
 
-Custom resources are validated against their CRD's OpenAPI schema where `tests/gates/crd_schemas.py` can
+Custom resources are validated against their CRD's OpenAPI schema where `tests/support/crd_schemas.py` can
 load one; any custom kind without a schema is counted and reported, never silently passed.
 """
 
@@ -13,9 +13,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.gates.crd_schemas import validate_custom_resource
-
-KUBERNETES_VERSION = "1.33.0"
+from tests.support import KUBERNETES_VERSION
+from tests.support.crd_schemas import validate_custom_resource
 
 
 def test_every_manifest_matches_its_schema(rendered_dir: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.render.__main__ import write_render
-from tests.conftest import RenderStack
+from infra.render import write_render
+from tests.support import RenderStack
 
 SECRETS = {
     "sshPrivateKey": "HYGIENE-ssh-private-key-7f1c",

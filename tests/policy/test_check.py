@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.render.__main__ import write_render
+from infra.render import write_render
 from policy.check import main
-from tests.conftest import RenderStack
-from tests.policy.test_rules import deployment
+from tests.support import RenderStack
+from tests.support.policy import deployment
 
 
 def test_a_clean_render_passes(render_stack: RenderStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

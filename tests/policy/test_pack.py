@@ -26,8 +26,8 @@ from pulumi_policy.proxy import unknown_checking_proxy
 from policy.pack import policies
 from policy.rules import RESOURCE_RULES
 from policy.stack_rules import STACK_RULES
-from tests.policy.test_rules import deployment
 from tests.support import REPO
+from tests.support.policy import deployment
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 

@@ -8,21 +8,19 @@ mocks, so a rule written against a wrong token (`containerregistry:Registry`) or
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from infra.render import run_program
 from policy.rules import RESOURCE_RULES, Resource, resources_of
 from policy.stack_rules import STACK_RULES
-from tests.support import stack_input
+from tests.support.render import render_component
 
 LABELS = {"app.kubernetes.io/name": "web"}
 
 
-def web_deployment(replicas: int, *, image: str, read_only: bool, provider: k8s.Provider) -> None:
+def web_deployment(replicas: int, *, image: str, read_only: bool, opts: pulumi.ResourceOptions) -> None:
     container = k8s.core.v1.ContainerArgs(
         name="web",
         image=image,
@@ -49,14 +47,13 @@ def web_deployment(replicas: int, *, image: str, read_only: bool, provider: k8s.
                 ),
             ),
         ),
-        opts=pulumi.ResourceOptions(provider=provider),
+        opts=opts,
     )
 
 
 def render(*, replicas: int, image: str, read_only: bool, guards: bool) -> list[Resource]:
-    def program() -> dict[str, pulumi.Output[Any]]:
-        provider = k8s.Provider("k", kubeconfig="{}")
-        web_deployment(replicas, image=image, read_only=read_only, provider=provider)
+    def build(opts: pulumi.ResourceOptions) -> None:
+        web_deployment(replicas, image=image, read_only=read_only, opts=opts)
         if guards:
             selector = k8s.meta.v1.LabelSelectorArgs(match_labels=LABELS)
             meta = k8s.meta.v1.ObjectMetaArgs(name="web", namespace="shop")
@@ -64,18 +61,16 @@ def render(*, replicas: int, image: str, read_only: bool, guards: bool) -> list[
                 "web-np",
                 metadata=meta,
                 spec=k8s.networking.v1.NetworkPolicySpecArgs(pod_selector=selector, policy_types=["Ingress"]),
-                opts=pulumi.ResourceOptions(provider=provider),
+                opts=opts,
             )
             k8s.policy.v1.PodDisruptionBudget(
                 "web-pdb",
                 metadata=meta,
                 spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(min_available=1, selector=selector),
-                opts=pulumi.ResourceOptions(provider=provider),
+                opts=opts,
             )
-        return {}
 
-    given = stack_input("dev")
-    return resources_of(run_program("dev", given.values, given.secret_keys, program).document())
+    return resources_of(render_component(build).document())
 
 
 def all_violations(resources: list[Resource]) -> list[str]:
@@ -101,7 +96,7 @@ def test_a_broken_deployment_declared_with_the_sdk_is_caught_by_each_rule() -> N
 def azure_resources(broken: bool) -> list[Resource]:
     from pulumi_azure_native import containerregistry, containerservice, keyvault
 
-    def program() -> dict[str, pulumi.Output[Any]]:
+    def build(_: pulumi.ResourceOptions) -> None:
         containerregistry.Registry(
             "acr",
             resource_group_name="rg",
@@ -119,10 +114,8 @@ def azure_resources(broken: bool) -> list[Resource]:
             ),
         )
         containerservice.ManagedCluster("aks", resource_group_name="rg", disable_local_accounts=not broken)
-        return {}
 
-    given = stack_input("prod")
-    return resources_of(run_program("prod", given.values, given.secret_keys, program).document())
+    return resources_of(render_component(build, stack="prod").document())
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 from policy.rules import WAIVER_HINT, Resource, resources_of
 from policy.stack_rules import STACK_RULES, network_policy_per_workload, pdb_for_multi_replica, tls_on_public_listeners
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 
 def k8s(kind: str, type_: str, name: str, namespace: str, spec: dict[str, Any]) -> Resource:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra.render import RenderResult
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nWIRING-TEST-KEY\n-----END OPENSSH PRIVATE KEY-----"
 KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"

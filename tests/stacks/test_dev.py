@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import RenderStack
-from tests.support import REPO
+from tests.support import REPO, RenderStack
 
 SCENARIOS = {
     "local": ({}, {}),

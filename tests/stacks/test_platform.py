@@ -1,11 +1,14 @@
-"""`build_platform` wiring outside any one component: where the generator image comes from, and K3s's mirror
-of the in-cluster registry (without it, containerd cannot pull the generator image in dev)."""
+"""`build_platform` wiring outside any one component: where the generator image comes from, K3s's mirror of the
+in-cluster registry (without it, containerd cannot pull the generator image in dev), and the spreading behaviour
+each environment hands in."""
 
 from __future__ import annotations
 
-from infra.in_cluster_registry import registries_yaml
-from infra.k3s import install_script
-from tests.conftest import RenderStack
+import pytest
+
+from infra.cluster.k3s import install_script
+from infra.registry.in_cluster import registries_yaml
+from tests.support import RenderStack
 
 
 def test_dev_stack_exports_the_generator_image_from_the_in_cluster_registry(render_stack: RenderStack) -> None:
@@ -42,3 +45,15 @@ def test_a_private_external_registry_is_pulled_with_its_pull_secret(render_stack
     ]
     assert pull.inputs["metadata"]["namespace"] == "generator"
     assert pull.inputs["type"] == "kubernetes.io/dockerconfigjson"
+
+
+@pytest.mark.parametrize(("stack", "on_nodes"), [("dev", "ScheduleAnyway"), ("prod", "DoNotSchedule")])
+def test_only_prod_forbids_two_generator_pods_on_one_node(stack: str, on_nodes: str, render_stack: RenderStack) -> None:
+    """prod has several nodes (a drain must never take both replicas); dev's K3s is usually one node."""
+    deployment = render_stack(stack).named("generator-deployment")
+    (by_node,) = [
+        rule
+        for rule in deployment.inputs["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        if rule["topologyKey"] == "kubernetes.io/hostname"
+    ]
+    assert by_node["whenUnsatisfiable"] == on_nodes

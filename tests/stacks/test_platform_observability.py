@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 MARKER = "OBS-grafana-admin-password-from-config-7a7a"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import RenderStack
+from tests.support import RenderStack
 
 
 def test_prod_builds_aks_with_its_pools_and_access(render_stack: RenderStack) -> None:

@@ -9,19 +9,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.loki_storage import storage_account_name
-from infra.render import RenderResult, run_program
-from infra.render.__main__ import write_render
+from infra.observability.loki_storage import storage_account_name
+from infra.render import RenderResult, write_render
 from infra.render.mocks import _azure_guid
-from tests.support import stack_input, validate_builtin_kinds
+from tests.support import RenderStack, validate_builtin_kinds
 
 MARKER = "PROD-OBS-grafana-password-31f0"
 
 
 @pytest.fixture(scope="module")
-def prod() -> RenderResult:
-    given = stack_input("prod", secrets={"grafanaAdminPassword": MARKER})
-    return run_program("prod", given.values, given.secret_keys)
+def prod(render_stack: RenderStack) -> RenderResult:
+    return render_stack("prod", secrets={"grafanaAdminPassword": MARKER})
 
 
 def test_prod_loki_writes_to_the_programs_blob_container(prod: RenderResult) -> None:

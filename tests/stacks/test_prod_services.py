@@ -1,4 +1,4 @@
-"""prod wiring of ACR and Key Vault from the AKS layer's plain inputs, and the platform built on top of them.
+"""prod wiring of ACR and Key Vault from the AKS cluster's Azure scope, and the platform built on top of them.
 
 Guards: prod settings (SKU, retention, soft delete, allow-lists) not reaching the resources; the kubelet identity
 or the node subnet not being the ones AKS created; the outputs losing the login server or the vault URI.
@@ -11,39 +11,26 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
-from infra.cluster import ClusterHandle
-from infra.config import parse_config
-from infra.render import RenderResult, run_program
+from infra.cluster.handle import ClusterHandle
+from infra.render import RenderResult
 from stacks.platform import build_platform
-from stacks.prod_services import AksInputs, prod_registry_and_secrets
-from tests.support import stack_input
+from stacks.prod_services import prod_registry_and_secrets
+from stacks.services import EnvironmentParts
+from tests.support import stack_config
+from tests.support.render import AZURE, KUBELET, SUBNET, render_component
 
 OVERRIDES = {
     "registry": {"acr": {"retentionDays": 14, "allowedIpRanges": ["198.51.100.0/24"]}},
     "secretStore": {"keyVault": {"softDeleteRetentionDays": 30, "allowedIpRanges": ["203.0.113.9/32"]}},
 }
-SUBNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"
 
 
 def render_prod() -> RenderResult:
-    given = stack_input("prod", OVERRIDES)
-    config = parse_config(given.values, given.secret_keys)
+    config = stack_config("prod", OVERRIDES)
 
-    def program() -> dict[str, pulumi.Output[Any]]:
+    def build(_: pulumi.ResourceOptions) -> dict[str, Any]:
         ready = random.RandomId("aks-ready", byte_length=1)
-        services = prod_registry_and_secrets(
-            config,
-            AksInputs(
-                subscription_id="sub",
-                tenant_id="tenant",
-                resource_group_name="rg",
-                location="westeurope",
-                node_subnet_id=SUBNET,
-                oidc_issuer_url="https://issuer.example/",
-                kubelet_identity_object_id="kubelet-object-id",
-                cluster_ready=ready,
-            ),
-        )
+        services = prod_registry_and_secrets(config, AZURE, cluster_ready=[ready])
         cluster = ClusterHandle(
             name="prompt2prod",
             kind="aks",
@@ -51,11 +38,11 @@ def render_prod() -> RenderResult:
             storage_class="managed-csi-premium",
             resource=ready,
             kubernetes_version="1.33",
+            azure=AZURE,
         )
-        outputs = build_platform(config, cluster, services=services)
-        return {key: pulumi.Output.from_input(value) for key, value in outputs.items()}
+        return build_platform(config, cluster, EnvironmentParts(services=lambda _: services, strict_spread=True))
 
-    return run_program("prod", given.values, given.secret_keys, program=program)
+    return render_component(build, stack="prod", overrides=OVERRIDES)
 
 
 def test_prod_config_reaches_the_registry_and_the_vault() -> None:
@@ -63,7 +50,7 @@ def test_prod_config_reaches_the_registry_and_the_vault() -> None:
     registry = result.named("registry-registry").inputs
     assert registry["policies"]["retentionPolicy"]["days"] == 14
     assert registry["networkRuleSet"]["ipRules"] == [{"action": "Allow", "iPAddressOrRange": "198.51.100.0/24"}]
-    assert result.named("registry-kubelet-acrpull").inputs["principalId"] == "kubelet-object-id"
+    assert result.named("registry-kubelet-acrpull").inputs["principalId"] == KUBELET
     vault = result.named("secrets-vault").inputs["properties"]
     assert vault["softDeleteRetentionInDays"] == 30
     assert vault["networkAcls"]["virtualNetworkRules"] == [{"id": SUBNET}]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from infra.outputs import StackOutputs
-from tests.conftest import RenderStack
+from infra.outputs.contract import StackOutputs
+from tests.support import RenderStack
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

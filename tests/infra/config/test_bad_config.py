@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from infra.config import deep_merge
-from infra.render.__main__ import EXIT_INVALID_CONFIG, main
+from infra.render.cli import EXIT_INVALID_CONFIG, main
 
 PROD_BASE: dict[str, Any] = {
     "prompt2prod:environment": "prod",

@@ -14,7 +14,7 @@ import pytest
 
 from infra.config import ConfigError, StackConfig, parse_config
 from infra.config.ollama import KNOWN_MODEL_SIZES_GB, required_storage_bytes
-from infra.render.__main__ import main as render_main
+from infra.render.cli import main as render_main
 from infra.render.stack_file import encode_config_value
 from tests.support import stack_input
 

@@ -14,8 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-from infra.render import run_program
-from infra.render.__main__ import write_render
+from infra.render import run_program, write_render
 from tests.support import REPO
 
 

@@ -1,0 +1,104 @@
+"""`ContainerRegistry` — Azure Container Registry for prod, pulled from by the AKS kubelet identity.
+
+Creates:
+- a `RandomId` suffix, because registry names are global across Azure and may contain letters and digits only;
+- the registry: admin user disabled (no shared password exists), anonymous pull disabled (every pull is by an
+  Entra ID identity holding a registry role); on Premium also zone redundancy, a retention policy that purges
+  untagged manifests, and a network rule set that denies every address not in `allowedIpRanges` (the other SKUs
+  have no firewall: the registry is then reachable from the internet, but only with Entra ID credentials);
+- an `AcrPull` role assignment for the AKS kubelet identity, scoped to this registry only.
+
+Imports `pulumi_azure_native` submodules only; nothing on the dev path imports this module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_random as random
+from pulumi_azure_native import authorization, containerregistry
+
+from infra.azure import ACR_PULL, role_definition_id
+from infra.cluster.handle import AzureScope
+from infra.config.registry import AcrSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContainerRegistryArgs:
+    azure: AzureScope
+    """The AKS cluster's: its kubelet identity pulls the images."""
+    config: AcrSettings
+    """SKU, retention, network access and zone redundancy (`registry.acr`)."""
+    name_prefix: str = "prompt2prod"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def registry_name(prefix: str, suffix: str) -> str:
+    """Letters and digits only, 5-50 characters, globally unique thanks to the random suffix."""
+    cleaned = re.sub(r"[^a-z0-9]", "", prefix.lower())[: 50 - len(suffix)]
+    name = f"{cleaned}{suffix}"
+    if not 5 <= len(name) <= 50:
+        raise ValueError(f"registry name {name!r} must be 5 to 50 letters and digits")
+    return name
+
+
+def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> containerregistry.RegistryArgs:
+    """The registry's security and retention settings, by SKU (pure: tested without mocks)."""
+    config = args.config
+    premium = config.sku == "Premium"
+    return containerregistry.RegistryArgs(
+        registry_name=name,
+        resource_group_name=args.azure.resource_group_name,
+        location=args.azure.location,
+        sku=containerregistry.SkuArgs(name=config.sku),
+        admin_user_enabled=False,
+        anonymous_pull_enabled=False,
+        public_network_access="Enabled" if config.public_network_access else "Disabled",
+        # Trusted Azure services (e.g. Defender image scanning) still reach a firewalled registry.
+        network_rule_bypass_options="AzureServices",
+        policies=containerregistry.PoliciesArgs(
+            retention_policy=containerregistry.RetentionPolicyArgs(days=config.retention_days, status="enabled")
+        )
+        if premium
+        else None,
+        zone_redundancy=("Enabled" if config.zone_redundancy else "Disabled") if premium else None,
+        network_rule_set=containerregistry.NetworkRuleSetArgs(
+            default_action="Deny",
+            ip_rules=[
+                containerregistry.IPRuleArgs(i_p_address_or_range=str(cidr), action="Allow")
+                for cidr in config.allowed_ip_ranges
+            ],
+        )
+        if premium
+        else None,
+        tags=args.tags,
+    )
+
+
+class ContainerRegistry(pulumi.ComponentResource):
+    login_server: pulumi.Output[str]
+    registry_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("prompt2prod:index:ContainerRegistry", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        suffix = random.RandomId(f"{name}-suffix", byte_length=3, opts=child)
+        registry = containerregistry.Registry(
+            f"{name}-registry",
+            registry_args(args, suffix.hex.apply(lambda hex_: registry_name(args.name_prefix, hex_))),
+            opts=child,
+        )
+        authorization.RoleAssignment(
+            f"{name}-kubelet-acrpull",
+            principal_id=args.azure.kubelet_identity_object_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=role_definition_id(args.azure.subscription_id, ACR_PULL),
+            scope=registry.id,
+            description="AKS kubelet identity pulls platform images",
+            opts=child,
+        )
+        self.login_server = registry.login_server
+        self.registry_id = registry.id
+        self.register_outputs({"login_server": self.login_server, "registry_id": self.registry_id})

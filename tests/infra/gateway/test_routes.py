@@ -1,0 +1,168 @@
+"""The routing promises of the public gateway, checked on the pure spec builders (no Pulumi involved).
+
+Guards: `x-llm-mode` matches are Exact (a prefix/regex match would send `cloudy` to the cloud); a request without
+the header goes to the local Ollama; the canary gets exactly its configured share; with TLS on nothing is served
+over plain HTTP except a redirect; every cross-namespace backend has a ReferenceGrant in its namespace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra import topology
+from infra.config.gateway import CanaryConfig, GatewayConfig
+from infra.gateway.routes import (
+    gateway_spec,
+    generator_backends,
+    limits_policy_spec,
+    reference_grant_specs,
+    route_specs,
+)
+
+CANARY = CanaryConfig(enabled=True, image_tag="0.2.0", weight=25)
+
+
+def selected_backends(route: dict[str, Any], headers: dict[str, str]) -> list[str]:
+    """The Services a request to `/` with `headers` reaches, by the Gateway API precedence rules.
+
+    All our matches use the same `PathPrefix /`, so among the matching ones the one with the most header
+    matches wins (Gateway API HTTPRouteRule precedence, criterion 4).
+    """
+    candidates: list[tuple[int, dict[str, Any]]] = []
+    for rule in route["rules"]:
+        for match in rule["matches"]:
+            assert match["path"] == {"type": "PathPrefix", "value": "/"}
+            wanted = match.get("headers", [])
+            if all(headers.get(h["name"]) == h["value"] for h in wanted):
+                candidates.append((len(wanted), rule))
+    assert candidates, f"no rule matches {headers}"
+    best = max(count for count, _ in candidates)
+    winners = [rule for count, rule in candidates if count == best]
+    assert len(winners) == 1, f"ambiguous routing for {headers}"
+    return [ref["name"] for ref in winners[0]["backendRefs"]]
+
+
+def test_llm_mode_header_matches_are_exact() -> None:
+    llm = route_specs(GatewayConfig())["llm"]
+    header_matches = [h for rule in llm["rules"] for m in rule["matches"] for h in m.get("headers", [])]
+    assert header_matches == [
+        {"type": "Exact", "name": "x-llm-mode", "value": "cloud"},
+        {"type": "Exact", "name": "x-llm-mode", "value": "local"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "backends"),
+    [
+        ({}, [topology.OLLAMA_SERVICE]),
+        ({"x-llm-mode": "local"}, [topology.OLLAMA_SERVICE]),
+        ({"x-llm-mode": "cloud"}, [topology.GENERATOR_SERVICE]),
+    ],
+    ids=["no-header", "local", "cloud"],
+)
+def test_llm_requests_reach_the_backend_of_their_mode(headers: dict[str, str], backends: list[str]) -> None:
+    assert selected_backends(route_specs(GatewayConfig())["llm"], headers) == backends
+
+
+def test_llm_backends_are_the_topology_services_and_ports() -> None:
+    rules = route_specs(GatewayConfig())["llm"]["rules"]
+    refs = {(r["namespace"], r["name"], r["port"]) for rule in rules for r in rule["backendRefs"]}
+    assert refs == {
+        (topology.NAMESPACE_LLM, topology.OLLAMA_SERVICE, topology.OLLAMA_PORT),
+        (topology.NAMESPACE_GENERATOR, topology.GENERATOR_SERVICE, topology.GENERATOR_PORT),
+    }
+
+
+def test_canary_gets_its_weight_and_stable_the_rest() -> None:
+    weights = {ref["name"]: ref["weight"] for ref in generator_backends(CANARY)}
+    assert weights == {topology.GENERATOR_SERVICE: 75, topology.GENERATOR_CANARY_SERVICE: 25}
+
+
+def test_canary_weights_apply_to_the_generator_host_and_to_cloud_llm_traffic() -> None:
+    routes = route_specs(GatewayConfig(canary=CANARY))
+    assert routes["generator"]["rules"][0]["backendRefs"] == generator_backends(CANARY)
+    assert routes["llm"]["rules"][0]["backendRefs"] == generator_backends(CANARY)
+
+
+def test_without_canary_all_generator_traffic_goes_to_the_stable_service() -> None:
+    assert [ref["name"] for ref in generator_backends(CanaryConfig())] == [topology.GENERATOR_SERVICE]
+    assert "weight" not in generator_backends(CanaryConfig())[0]
+
+
+def test_each_route_serves_its_own_hostname() -> None:
+    config = GatewayConfig(generator_hostname="gen.example.com", llm_hostname="llm.example.com")
+    routes = route_specs(config)
+    assert routes["generator"]["hostnames"] == ["gen.example.com"]
+    assert routes["llm"]["hostnames"] == ["llm.example.com"]
+    assert routes["grafana"]["hostnames"] == [config.grafana_hostname]
+    assert routes["grafana"]["rules"][0]["backendRefs"][0]["name"] == topology.GRAFANA_SERVICE
+
+
+def test_without_tls_the_gateway_has_only_an_http_listener_and_routes_attach_to_it() -> None:
+    config = GatewayConfig(tls="none")
+    assert [listener["protocol"] for listener in gateway_spec(config, None)["listeners"]] == ["HTTP"]
+    routes = route_specs(config)
+    assert sorted(routes) == ["generator", "grafana", "llm"]
+    assert {route["parentRefs"][0]["sectionName"] for route in routes.values()} == {"http"}
+
+
+def test_with_tls_the_https_listener_terminates_with_the_secret_and_http_only_redirects() -> None:
+    config = GatewayConfig(tls="selfSigned")
+    listeners = {listener["name"]: listener for listener in gateway_spec(config, "public-tls")["listeners"]}
+    assert listeners["https"]["protocol"] == "HTTPS"
+    assert listeners["https"]["port"] == 443
+    assert listeners["https"]["tls"] == {
+        "mode": "Terminate",
+        "certificateRefs": [{"kind": "Secret", "name": "public-tls"}],
+    }
+    routes = route_specs(config)
+    on_http = [name for name, route in routes.items() if route["parentRefs"][0]["sectionName"] == "http"]
+    assert on_http == ["https-redirect"]
+    redirect = routes["https-redirect"]["rules"][0]
+    assert redirect["filters"] == [
+        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+    ]
+    assert "backendRefs" not in redirect
+    assert routes["https-redirect"]["hostnames"] == config.hostnames
+
+
+def test_tls_without_a_certificate_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="no certificate Secret"):
+        gateway_spec(GatewayConfig(tls="secret"), None)
+
+
+def test_listeners_accept_only_httproutes_from_the_gateway_namespace() -> None:
+    for listener in gateway_spec(GatewayConfig(tls="selfSigned"), "public-tls")["listeners"]:
+        assert listener["allowedRoutes"] == {
+            "namespaces": {"from": "Same"},
+            "kinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+        }
+
+
+def test_every_cross_namespace_backend_has_a_reference_grant_naming_it() -> None:
+    routes = route_specs(GatewayConfig(canary=CANARY))
+    grants = reference_grant_specs(routes)
+    backends = {
+        (ref["namespace"], ref["name"])
+        for route in routes.values()
+        for rule in route["rules"]
+        for ref in rule.get("backendRefs", [])
+    }
+    granted = {(namespace, to["name"]) for namespace, grant in grants.items() for to in grant["to"]}
+    assert granted == backends
+    assert sorted(grants) == [topology.NAMESPACE_GENERATOR, topology.NAMESPACE_LLM, topology.NAMESPACE_MONITORING]
+    for grant in grants.values():
+        assert grant["from"] == [
+            {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": topology.NAMESPACE_GATEWAY}
+        ]
+
+
+def test_limits_policy_applies_size_and_rate_limits_to_the_api_routes() -> None:
+    config = GatewayConfig(max_request_bytes=2048, requests_per_minute=30)
+    spec = limits_policy_spec(config, ["generator", "llm"])
+    assert [ref["name"] for ref in spec["targetRefs"]] == ["generator", "llm"]
+    assert {ref["kind"] for ref in spec["targetRefs"]} == {"HTTPRoute"}
+    assert spec["buffer"] == {"maxRequestSize": "2048"}
+    assert spec["rateLimit"]["local"]["tokenBucket"] == {"maxTokens": 30, "tokensPerFill": 30, "fillInterval": "60s"}

@@ -1,0 +1,268 @@
+"""The SLO rules Python builds are valid Prometheus rules and fire exactly when they should (`promtool test rules`).
+
+Guards the promise that every alert is unit-tested against synthetic series: a wrong window, a threshold off by
+a factor or a selector that never matches fails here, not during an incident. Annotations are template-checked by
+`promtool check rules`; the unit tests compare labels (promtool compares annotations verbatim, so they are dropped
+from the copy under test — the expressions are untouched).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infra.config.observability import ObservabilityConfig
+from infra.observability.slo_rules import AlertDelays, SloTargets, recorded_names, rule_groups
+from tests.support.prometheus_tools import promtool, write_rules
+
+TARGETS = SloTargets()
+PAGE_1H = {"severity": "page", "slo": "generator-availability", "long_window": "1h", "short_window": "5m"}
+PAGE_6H = {"severity": "page", "slo": "generator-availability", "long_window": "6h", "short_window": "30m"}
+TICKET_1D = {"severity": "ticket", "slo": "generator-availability", "long_window": "1d", "short_window": "2h"}
+TICKET_3D = {"severity": "ticket", "slo": "generator-availability", "long_window": "3d", "short_window": "6h"}
+
+
+def _without_annotations(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**group, "rules": [{k: v for k, v in rule.items() if k != "annotations"} for rule in group["rules"]]}
+        for group in groups
+    ]
+
+
+def _promtool_test(tmp_path: Path, series: list[tuple[str, str]], alerts: list[dict[str, Any]]) -> None:
+    write_rules(_without_annotations(rule_groups(TARGETS)), tmp_path / "rules.yaml")
+    test = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": name, "values": values} for name, values in series],
+                "alert_rule_test": alerts,
+            }
+        ],
+    }
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    result = promtool("test", "rules", "test.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _requests(route: str, status: str, per_minute: int, minutes: int) -> tuple[str, str]:
+    return (
+        f'generator_http_requests_total{{route="{route}",method="GET",status="{status}"}}',
+        f"0+{per_minute}x{minutes}",
+    )
+
+
+def _no_alert(name: str, at: str) -> dict[str, Any]:
+    return {"alertname": name, "eval_time": at, "exp_alerts": []}
+
+
+def test_rules_pass_promtool_check(tmp_path: Path) -> None:
+    rules = write_rules(rule_groups(TARGETS), tmp_path / "rules.yaml")
+    result = promtool("check", "rules", str(rules))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout + result.stderr
+
+
+def test_total_outage_pages_on_the_fast_burn_windows(tmp_path: Path) -> None:
+    series = [_requests("/models", "200", 60, 10), _requests("/models", "503", 0, 10)]
+    series[1] = (series[1][0], "0x10 60+60x30")  # 100 % errors from minute 10 on
+    series[0] = (series[0][0], "0+60x10 600x30")
+    _promtool_test(
+        tmp_path,
+        series,
+        [
+            _no_alert("GeneratorErrorBudgetBurn", "9m"),
+            {
+                "alertname": "GeneratorErrorBudgetBurn",
+                "eval_time": "20m",
+                "exp_alerts": [{"exp_labels": PAGE_1H}, {"exp_labels": PAGE_6H}],
+            },
+            {
+                # Tickets wait longer (`for: 15m`): the outage has lasted long enough for them too.
+                "alertname": "GeneratorErrorBudgetBurn",
+                "eval_time": "40m",
+                "exp_alerts": [
+                    {"exp_labels": PAGE_1H},
+                    {"exp_labels": PAGE_6H},
+                    {"exp_labels": TICKET_1D},
+                    {"exp_labels": TICKET_3D},
+                ],
+            },
+        ],
+    )
+
+
+def test_errors_within_budget_do_not_alert(tmp_path: Path) -> None:
+    # 0.5 % errors: half the budget of a 99 % SLO.
+    series = [_requests("/models", "200", 199, 400), _requests("/models", "502", 1, 400)]
+    _promtool_test(tmp_path, series, [_no_alert("GeneratorErrorBudgetBurn", "400m")])
+
+
+def test_slow_burn_opens_only_the_three_day_ticket(tmp_path: Path) -> None:
+    # 2 % errors for 7 h: 2x the budget rate, below the 3x/6x/14.4x thresholds, above 1x.
+    series = [_requests("/models", "200", 98, 420), _requests("/models", "500", 2, 420)]
+    _promtool_test(
+        tmp_path,
+        series,
+        [{"alertname": "GeneratorErrorBudgetBurn", "eval_time": "420m", "exp_alerts": [{"exp_labels": TICKET_3D}]}],
+    )
+
+
+def test_probes_and_scrapes_are_not_user_traffic(tmp_path: Path) -> None:
+    # /ready answers 503 while the backend is down: a readiness signal, not a served error.
+    series = [
+        _requests("/models", "200", 60, 30),
+        _requests("/ready", "503", 60, 30),
+        _requests("/health", "200", 1, 30),
+    ]
+    _promtool_test(tmp_path, series, [_no_alert("GeneratorErrorBudgetBurn", "30m")])
+
+
+def _histogram(metric: str, labels: str, per_bucket: dict[str, int], minutes: int) -> list[tuple[str, str]]:
+    cumulative, series = 0, []
+    for le, count in per_bucket.items():
+        cumulative += count
+        series.append((f'{metric}_bucket{{{labels},le="{le}"}}', f"0+{cumulative}x{minutes}"))
+    return series
+
+
+def test_slow_non_generation_route_raises_latency_alert_but_slow_generation_does_not(tmp_path: Path) -> None:
+    metric = "generator_http_request_duration_seconds"
+    series = _histogram(metric, 'route="/models"', {"0.1": 0, "1": 10, "+Inf": 0}, 30)
+    series += _histogram(metric, 'route="/generate"', {"0.1": 0, "1": 0, "+Inf": 10}, 30)
+    _promtool_test(
+        tmp_path,
+        series,
+        [
+            {
+                "alertname": "GeneratorLatencyHigh",
+                "eval_time": "30m",
+                "exp_alerts": [{"exp_labels": {"severity": "ticket", "slo": "generator-latency", "route": "/models"}}],
+            }
+        ],
+    )
+
+
+def test_llm_latency_is_judged_per_mode(tmp_path: Path) -> None:
+    metric = "generator_llm_request_duration_seconds"
+    # local: p95 in (120, 300] s, above its 120 s objective; cloud: p95 below 10 s, well within its 30 s.
+    series = _histogram(metric, 'mode="local",model="m"', {"60": 0, "120": 0, "300": 10, "+Inf": 0}, 30)
+    series += _histogram(metric, 'mode="cloud",model="c"', {"10": 10, "60": 0, "+Inf": 0}, 30)
+    _promtool_test(
+        tmp_path,
+        series,
+        [
+            {
+                "alertname": "GeneratorLlmLatencyHigh",
+                "eval_time": "30m",
+                "exp_alerts": [{"exp_labels": {"severity": "ticket", "slo": "llm-latency", "mode": "local"}}],
+            }
+        ],
+    )
+
+
+def test_ollama_not_ready_fires_when_unready_or_absent(tmp_path: Path) -> None:
+    ready = 'kube_pod_status_ready{namespace="llm",pod="ollama-0",condition="true"}'
+    labels = {"severity": "page"}
+    _promtool_test(
+        tmp_path,
+        [(ready, "1x10 0x20 _x30")],
+        [
+            _no_alert("OllamaNotReady", "10m"),
+            {"alertname": "OllamaNotReady", "eval_time": "25m", "exp_alerts": [{"exp_labels": labels}]},
+            {"alertname": "OllamaNotReady", "eval_time": "55m", "exp_alerts": [{"exp_labels": labels}]},
+        ],
+    )
+
+
+def test_model_volume_alert_at_85_percent(tmp_path: Path) -> None:
+    pvc = 'namespace="llm",persistentvolumeclaim="ollama-models"'
+    _promtool_test(
+        tmp_path,
+        [
+            (f"kubelet_volume_stats_capacity_bytes{{{pvc}}}", "100x40"),
+            (f"kubelet_volume_stats_used_bytes{{{pvc}}}", "80x15 90x25"),
+        ],
+        [
+            _no_alert("ModelVolumeAlmostFull", "14m"),
+            {
+                "alertname": "ModelVolumeAlmostFull",
+                "eval_time": "40m",
+                "exp_alerts": [
+                    {
+                        "exp_labels": {
+                            "severity": "ticket",
+                            "namespace": "llm",
+                            "persistentvolumeclaim": "ollama-models",
+                        }
+                    }
+                ],
+            },
+        ],
+    )
+
+
+def test_crash_looping_pod_in_platform_namespace(tmp_path: Path) -> None:
+    waiting = (
+        'kube_pod_container_status_waiting_reason{{namespace="{ns}",pod="p",container="c",reason="CrashLoopBackOff"}}'
+    )
+    _promtool_test(
+        tmp_path,
+        [(waiting.format(ns="generator"), "1x30"), (waiting.format(ns="someone-else"), "1x30")],
+        [
+            {
+                "alertname": "PodCrashLooping",
+                "eval_time": "30m",
+                "exp_alerts": [
+                    {"exp_labels": {"severity": "ticket", "namespace": "generator", "pod": "p", "container": "c"}}
+                ],
+            }
+        ],
+    )
+
+
+def test_gateway_5xx_ratio(tmp_path: Path) -> None:
+    prefix = 'envoy_http_conn_manager_prefix="http"'
+    _promtool_test(
+        tmp_path,
+        [
+            (f"envoy_http_downstream_rq_total{{{prefix}}}", "0+100x40"),
+            (f'envoy_http_downstream_rq_xx{{{prefix},envoy_response_code_class="5"}}', "0+1x15 15+10x25"),
+        ],
+        [
+            _no_alert("GatewayHigh5xxRatio", "15m"),
+            {
+                "alertname": "GatewayHigh5xxRatio",
+                "eval_time": "40m",
+                "exp_alerts": [{"exp_labels": {"severity": "page"}}],
+            },
+        ],
+    )
+
+
+def test_thresholds_follow_config() -> None:
+    config = ObservabilityConfig.model_validate({"sloAvailabilityTarget": 0.999, "volumeFullRatio": 0.9})
+    groups = rule_groups(SloTargets.from_config(config))
+    exprs = [rule["expr"] for group in groups for rule in group["rules"] if "alert" in rule]
+    assert "generator:http_errors:ratio_rate1h > 0.0144 and generator:http_errors:ratio_rate5m > 0.0144" in exprs
+    assert any(expr.endswith("> 0.9") and "kubelet_volume" in expr for expr in exprs)
+
+
+def test_delays_change_only_for_durations() -> None:
+    default = rule_groups(TARGETS)
+    fast = rule_groups(TARGETS, AlertDelays(page="1s", ticket="1s", warning="1s"))
+    strip = [[{k: v for k, v in r.items() if k != "for"} for r in g["rules"]] for g in default]
+    assert strip == [[{k: v for k, v in r.items() if k != "for"} for r in g["rules"]] for g in fast]
+    assert {r.get("for") for g in fast for r in g["rules"] if "alert" in r} == {"1s"}
+
+
+@pytest.mark.parametrize(
+    "name", ["generator:http_errors:ratio_rate3d", "route:generator_http_request_duration_seconds:p95_rate5m"]
+)
+def test_recorded_series_are_named(name: str) -> None:
+    assert name in recorded_names(rule_groups(TARGETS))
