@@ -9,6 +9,7 @@
   nanoseconds as strings, `start` inclusive and `end` exclusive, `limit`, `direction`, 400 with a plain-text
   parse error for a query it cannot parse. It understands the LogQL the verification uses: a stream selector
   of `=` matchers and `|=` line filters.
+- `FakeGitHub`: the deployments REST API where verification verdicts are kept.
 - `LogShipper`: Alloy's part, tailing the generator's stdout into Loki with the labels Alloy sets; it can be
   paused (lines never arrive) or slowed down.
 """
@@ -20,8 +21,10 @@ import hmac
 import re
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -200,3 +203,70 @@ class LogShipper:
                 stream = {"stream": GENERATOR_LABELS, "values": [[str(time.time_ns()), line]]}
                 client.post(f"{self.loki_url}/loki/api/v1/push", json={"streams": [stream]})
                 self.shipped += 1
+
+
+@dataclass
+class FakeGitHub:
+    """GitHub's deployments REST API for one repository: list (filtered by environment and task, newest first),
+    create, and create a status; Bearer-token auth answering 401 "Bad credentials" like GitHub."""
+
+    repository: str
+    token: str
+    deployments: list[dict[str, Any]] = field(default_factory=list)
+    statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def app(self) -> web.Application:
+        base = f"/repos/{self.repository}/deployments"
+        app = web.Application(middlewares=[self._auth])
+        app.add_routes(
+            [
+                web.get(base, self.list_deployments),
+                web.post(base, self.create_deployment),
+                web.post(base + "/{id}/statuses", self.create_status),
+            ]
+        )
+        return app
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Callable[[web.Request], Awaitable[Any]]) -> Any:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response({"message": "Bad credentials", "status": "401"}, status=401)
+        return await handler(request)
+
+    async def list_deployments(self, request: web.Request) -> web.Response:
+        found = [
+            deployment
+            for deployment in self.deployments
+            if all(deployment.get(key) == request.query[key] for key in ("environment", "task") if key in request.query)
+        ]
+        found.sort(key=lambda deployment: deployment["id"], reverse=True)
+        return web.json_response(found[: int(request.query.get("per_page", 30))])
+
+    async def create_deployment(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if "ref" not in body:
+            return web.json_response({"message": 'Invalid request.\n\n"ref" wasn\'t supplied.'}, status=422)
+        deployment_id = max((d["id"] for d in self.deployments), default=0) + 1
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        deployment = {
+            "id": deployment_id,
+            "ref": body["ref"],
+            "sha": "0" * 40,
+            "task": body.get("task", "deploy"),
+            "payload": body.get("payload", {}),
+            "environment": body.get("environment", "production"),
+            "description": body.get("description"),
+            "created_at": stamp,
+            "updated_at": stamp,
+            "_request": body,
+        }
+        self.deployments.append(deployment)
+        return web.json_response({k: v for k, v in deployment.items() if k != "_request"}, status=201)
+
+    async def create_status(self, request: web.Request) -> web.Response:
+        deployment_id = int(request.match_info["id"])
+        if not any(d["id"] == deployment_id for d in self.deployments):
+            return web.json_response({"message": "Not Found"}, status=404)
+        body = await request.json()
+        self.statuses.setdefault(deployment_id, []).append(body)
+        return web.json_response({"id": len(self.statuses[deployment_id]), **body}, status=201)
