@@ -14,7 +14,7 @@ are left as they are (tests/delivery/test_rollback.py checks this on the renders
 is the caller's next step (`make verify`), as after any deploy.
 
 Exit 0 once `pulumi up` succeeded, 1 when there is nothing to roll back to or a command failed, 2 on a usage
-error. `--output FILE` appends `image=<target>` (for `$GITHUB_OUTPUT`), `--summary FILE` a paragraph.
+error. `--summary FILE` appends what was decided and done (for `$GITHUB_STEP_SUMMARY`).
 """
 
 from __future__ import annotations
@@ -126,7 +126,6 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--environment", required=True, help="the GitHub environment whose verdicts to read")
     cli.add_argument("--repository", help="OWNER/NAME (default: GITHUB_REPOSITORY)")
     cli.add_argument("--image", help="roll back to this REPOSITORY@sha256:… instead of the recorded choice")
-    cli.add_argument("--output", type=Path, help="append image=<target> here (e.g. $GITHUB_OUTPUT)")
     cli.add_argument("--summary", type=Path, help="append the outcome here (e.g. $GITHUB_STEP_SUMMARY)")
     return cli
 
@@ -153,9 +152,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = _report(args, outcome)
     timing = f"decided in {outcome.decided_seconds * 1000:.0f} ms, done in {time.monotonic() - started:.1f} s"
     print(f"{report} ({timing})")
-    if args.output is not None and outcome.decision.target is not None and outcome.code == 0:
-        with args.output.open("a", encoding="utf-8") as output:
-            output.write(f"image={outcome.decision.target}\n")
     if args.summary is not None:
         with args.summary.open("a", encoding="utf-8") as summary:
             summary.write(f"### Rollback\n\n{report}\n\n")

@@ -15,9 +15,9 @@ import time
 from infra.verify.checks import Platform, Timeouts
 from infra.verify.report import CheckResult
 from infra.verify.runner import NAMES, run_checks
-from tests.app.conftest import closed_port_url
 from tests.app.fakes import DEFAULT_MODEL
 from tests.delivery.conftest import API_KEY, GENERATOR_HOST, Running
+from tests.support.processes import free_port
 
 FAST = Timeouts(request=2.0, generation=10.0, settle=5.0, poll_interval=0.2)
 IMPATIENT = Timeouts(request=1.0, generation=10.0, settle=1.0, poll_interval=0.2)
@@ -58,7 +58,7 @@ def test_the_gateway_gets_the_key_and_the_service_only_the_client_name(platform:
 
 
 def test_health_fails_when_the_gateway_has_no_healthy_upstream(platform: Running) -> None:
-    platform.gateway.routes[GENERATOR_HOST] = closed_port_url()
+    platform.gateway.routes[GENERATOR_HOST] = f"http://127.0.0.1:{free_port()}"
 
     results = verify(platform.platform(), timeouts=IMPATIENT)
 
