@@ -17,9 +17,17 @@ from tests.support import REPO, WORKFLOWS
 from tests.support.workflows import load
 from tools.rollback import attestation_command
 
-MAIN = load(WORKFLOWS / "main.yml")["jobs"]
-DEPLOY = load(WORKFLOWS / "deploy-stack.yml")["jobs"]
 DIGEST = "${{ needs.image.outputs.digest }}"
+
+
+def main_jobs() -> dict[str, Any]:
+    jobs: dict[str, Any] = load(WORKFLOWS / "main.yml")["jobs"]
+    return jobs
+
+
+def deploy_jobs() -> dict[str, Any]:
+    jobs: dict[str, Any] = load(WORKFLOWS / "deploy-stack.yml")["jobs"]
+    return jobs
 
 
 def step(job: dict[str, Any], *, uses: str | None = None, name: str | None = None) -> dict[str, Any]:
@@ -38,16 +46,17 @@ def position(job: dict[str, Any], text: str) -> int:
 
 
 def test_every_deploy_job_depends_on_the_scan_and_the_attestation() -> None:
-    deploys = {name: job for name, job in MAIN.items() if str(job.get("uses", "")).endswith("deploy-stack.yml")}
+    main = main_jobs()
+    deploys = {name: job for name, job in main.items() if str(job.get("uses", "")).endswith("deploy-stack.yml")}
 
     assert set(deploys) == {"dev", "prod"}
     assert all({"scan", "attest"} <= set(job["needs"]) for job in deploys.values())
-    assert MAIN["scan"]["needs"] == ["image"]
-    assert MAIN["attest"]["needs"] == ["image", "scan"], "only a digest that passed the scan is attested"
+    assert main["scan"]["needs"] == ["image"]
+    assert main["attest"]["needs"] == ["image", "scan"], "only a digest that passed the scan is attested"
 
 
 def test_the_scan_blocks_fixable_high_and_critical_findings_of_the_pushed_digest() -> None:
-    scan = MAIN["scan"]
+    scan = main_jobs()["scan"]
     gate = step(scan, name="Scan (fixable HIGH and CRITICAL findings fail)")["with"]
 
     assert scan["env"]["IMAGE"] == "${{ needs.image.outputs.repository }}@" + DIGEST
@@ -59,10 +68,11 @@ def test_the_scan_blocks_fixable_high_and_critical_findings_of_the_pushed_digest
 
 
 def test_the_attestations_are_of_the_pushed_digest_provenance_and_sbom() -> None:
-    attest = MAIN["attest"]
+    main = main_jobs()
+    attest = main["attest"]
     attestations = [s["with"] for s in attest["steps"] if str(s.get("uses", "")).startswith("actions/attest@")]
-    sbom = step(MAIN["scan"], name="SBOM (CycloneDX)")["with"]
-    uploaded = step(MAIN["scan"], uses="actions/upload-artifact@")["with"]
+    sbom = step(main["scan"], name="SBOM (CycloneDX)")["with"]
+    uploaded = step(main["scan"], uses="actions/upload-artifact@")["with"]
 
     assert [a["subject-digest"] for a in attestations] == [DIGEST, DIGEST]
     assert [a.get("sbom-path") for a in attestations] == [None, sbom["output"]]
@@ -72,7 +82,7 @@ def test_the_attestations_are_of_the_pushed_digest_provenance_and_sbom() -> None
 
 
 def test_the_deploy_checks_the_attestation_as_a_rollback_does_before_pulumi_up() -> None:
-    up = DEPLOY["up"]
+    up = deploy_jobs()["up"]
     check = step(up, name="Refuse an image without its provenance attestation")
     command = shlex.split(str(check["run"]).replace("\\\n", " ").splitlines()[-1])
 
@@ -82,7 +92,7 @@ def test_the_deploy_checks_the_attestation_as_a_rollback_does_before_pulumi_up()
 
 
 def test_every_deploy_is_verified_right_after_pulumi_up_and_the_verdict_recorded() -> None:
-    up = DEPLOY["up"]
+    up = deploy_jobs()["up"]
     verify = step(up, name="Verify the deployment")
     record = step(up, name="Record the verdict")
 
@@ -95,7 +105,8 @@ def test_every_deploy_is_verified_right_after_pulumi_up_and_the_verdict_recorded
 
 
 def test_the_rollback_job_runs_only_after_a_failed_verification() -> None:
-    rollback, up = DEPLOY["rollback"], DEPLOY["up"]
+    deploy = deploy_jobs()
+    rollback, up = deploy["rollback"], deploy["up"]
 
     assert rollback["needs"] == ["up"]
     # `failure()` lets the job start although `up` failed; the output narrows it to a failed verification
