@@ -49,7 +49,11 @@ class Timeouts:
 
 @dataclass
 class Generation:
-    """The generation's request id, shared with the log check; `sent_at` is set when the request leaves."""
+    """The generation's request id, shared with the log check; `sent_at` is set when the request leaves.
+
+    The id sent may not be the one logged: an edge proxy such as Envoy replaces a client's `x-request-id` unless
+    told to keep it. The service answers with the id it used, which then replaces ours.
+    """
 
     request_id: str
     sent_at: float | None = None
@@ -87,6 +91,7 @@ async def generation(http: Http, platform: Platform, timeouts: Timeouts, run: Ge
     headers = {topology.LLM_MODE_HEADER: "local", "x-request-id": run.request_id, "accept": "application/json"}
     run.sent_at = time.time()
     answer = await http.gateway("POST", url, timeout=timeouts.generation, headers=headers, json_body={"prompt": PROMPT})
+    run.request_id = answer.request_id or run.request_id
     body = _expect(answer, 200, f"POST {url} (request {run.request_id})")
     files = body.get("files")
     if not isinstance(files, list) or not files:

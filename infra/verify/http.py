@@ -41,6 +41,8 @@ class Answer:
     body: Any
     """Parsed JSON, or the text when the body is not JSON."""
     text: str
+    request_id: str | None = None
+    """The `x-request-id` the answer carries: the id the service logged the request under."""
 
     def quoted(self) -> str:
         text = " ".join(self.text.split())
@@ -140,7 +142,7 @@ async def _request(
             raw = await response.content.read(MAX_BODY_BYTES + 1)
             if len(raw) > MAX_BODY_BYTES:
                 raise CheckFailed(f"{where}: the answer is larger than {MAX_BODY_BYTES} bytes")
-            status = response.status
+            status, request_id = response.status, response.headers.get("x-request-id")
     except TimeoutError:
         raise CheckFailed(f"{where}: no complete answer within {timeout:g} s") from None
     except aiohttp.ClientSSLError as error:
@@ -152,7 +154,7 @@ async def _request(
         body: Any = json.loads(text)
     except ValueError:
         body = text
-    return Answer(status=status, body=body, text=text)
+    return Answer(status=status, body=body, text=text, request_id=request_id)
 
 
 def _without_query(url: str) -> str:

@@ -3,7 +3,8 @@
 - `FakeGateway`: the public gateway as kgateway's `apiKeyAuth` (Envoy's api_key_auth filter) behaves: a missing
   or unknown `x-api-key` gets 401, a known one is removed and the client's name forwarded as
   `x-prompt2prod-client`; requests are routed by Host header to an upstream, and an upstream that refuses the
-  connection gets Envoy's 503 "no healthy upstream".
+  connection gets Envoy's 503 "no healthy upstream". Like an edge Envoy without `preserve_external_request_id`,
+  it replaces the client's `x-request-id` with one of its own.
 - `FakeLoki`: Loki's push and query API (`POST /loki/api/v1/push` with the JSON body, `GET
   /loki/api/v1/query_range` answering `streams`), as Loki's HTTP API reference documents them: timestamps in
   nanoseconds as strings, `start` inclusive and `end` exclusive, `limit`, `direction`, 400 with a plain-text
@@ -21,6 +22,7 @@ import hmac
 import re
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,8 +67,10 @@ class FakeGateway:
         upstream = self.routes.get(request.host.split(":", 1)[0])
         if upstream is None:
             return web.Response(status=404, text="")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP | {"x-api-key"}}
+        dropped = _HOP_BY_HOP | {"x-api-key", "x-request-id"}
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in dropped}
         headers["x-prompt2prod-client"] = client
+        headers["x-request-id"] = str(uuid.uuid4())
         self.forwarded.append(headers)
         try:
             async with (
@@ -133,6 +137,9 @@ class FakeLoki:
 
     async def ready(self, request: web.Request) -> web.Response:
         return web.Response(text="ready")
+
+    def lines(self) -> list[str]:
+        return [line for entries in list(self.streams.values()) for _, line in list(entries)]
 
     async def push(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -10,6 +10,7 @@ its timeout, not the whole job's.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from infra.verify.checks import Platform, Timeouts
@@ -40,12 +41,17 @@ def test_a_healthy_platform_passes_every_check(platform: Running) -> None:
 
     assert failed(results) == set(), {name: r.detail for name, r in results.items() if not r.passed}
     assert results["generator /ready"].detail == f"ready with model {DEFAULT_MODEL}"
-    assert f"from {DEFAULT_MODEL} (request verify-" in results["local generation"].detail
+    # The gateway replaced the request id sent (as an edge Envoy does): the log check follows the service's.
+    request_id = results["local generation"].detail.rsplit("(request ", 1)[1].rstrip(")")
+    assert not request_id.startswith("verify-")
+    generated = rf"\d+ files from {re.escape(DEFAULT_MODEL)} \(request {request_id}\)"
+    assert re.fullmatch(generated, results["local generation"].detail)
     assert results["LLM API models"].detail == f"all 1 configured models served: {DEFAULT_MODEL}"
     assert results["Prometheus targets"].detail == "all 1 targets up"
     # Watchdog-style alerts always fire and pending ones have not fired yet: neither fails a deploy.
     assert results["critical alerts"].detail == "no critical alert firing; other firing alerts: Watchdog (none)"
     assert results["generator logs in Loki"].detail.startswith("status 200 logged by generator-")
+    assert any(request_id in line for line in platform.loki.lines())
 
 
 def test_the_gateway_gets_the_key_and_the_service_only_the_client_name(platform: Running) -> None:
@@ -116,7 +122,7 @@ def test_logs_fail_when_the_line_never_reaches_loki(platform: Running) -> None:
     results = verify(platform.platform(), timeouts=IMPATIENT)
 
     assert failed(results) == {"generator logs in Loki"}
-    assert results["generator logs in Loki"].detail.startswith("no log line of request verify-")
+    assert results["generator logs in Loki"].detail.startswith("no log line of request ")
 
 
 def test_a_wrong_credential_is_named_and_only_fails_the_gateway_checks(platform: Running) -> None:
