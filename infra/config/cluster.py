@@ -13,8 +13,9 @@ from uuid import UUID
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra import versions
-from infra.config.base import Cidr, Hostname, PositiveInt, Section, matching
+from infra.config.base import Cidr, Hostname, PositiveInt, Section, matching, written_as_text
 from infra.config.environments import allowed_kind, environment_of, rules_of
+from infra.config.problems import ProblemAt
 
 _K3S_VERSION = re.compile(r"^v1\.\d+\.\d+\+k3s\d+$")
 _KUBERNETES_MINOR = re.compile(r"^1\.\d+$")
@@ -29,7 +30,7 @@ VmSize = Annotated[
 ]
 KubernetesVersion = Annotated[str, matching(r"^1\.\d+(\.\d+)?$", "a Kubernetes version (e.g. 1.33 or 1.33.3)")]
 # Not strict: addresses are written as strings in YAML.
-IpAddress = Annotated[IPv4Address, Field(strict=False)]
+IpAddress = Annotated[IPv4Address, written_as_text("10.43.0.10"), Field(strict=False)]
 Zone = Literal["1", "2", "3"]
 
 
@@ -125,7 +126,7 @@ class LogAnalyticsSettings(Section):
 
     enabled: bool = True
     retention_days: int = Field(default=30, ge=30, le=730)
-    daily_quota_gb: float = Field(default=1.0, gt=0, strict=False)
+    daily_quota_gb: float = Field(default=1.0, gt=0)
     """Ingestion stops for the day past this: a cost ceiling (application logs also go to Loki)."""
 
 
@@ -218,8 +219,8 @@ class ClusterConfig(Section):
     @model_validator(mode="after")
     def _prod_api_server_is_restricted(self) -> ClusterConfig:
         if self.kind == "aks" and not (self.aks.private_cluster or self.aks.api_server_authorized_ip_ranges):
-            raise ValueError(
-                "aks.apiServerAuthorizedIpRanges is empty and aks.privateCluster is false: "
-                "the API server would be open to the internet"
+            raise ProblemAt(
+                "aks.apiServerAuthorizedIpRanges",
+                "required unless aks.privateCluster is true: the API server would be open to the internet",
             )
         return self

@@ -58,8 +58,11 @@ class ProxyConfig(GatewayDeployment):
 
 class GatewayConfig(Section):
     generator_hostname: Hostname = "generator.prompt2prod.localhost"
+    """Public hostname of the generator service. prod needs a real DNS name (`*.localhost` is refused there)."""
     llm_hostname: Hostname = "llm.prompt2prod.localhost"
+    """Public hostname of the LLM API (`x-llm-mode` picks Ollama or the cloud provider)."""
     grafana_hostname: Hostname = "grafana.prompt2prod.localhost"
+    """Public hostname of Grafana."""
     tls: Literal["none", "selfSigned", "secret"] = "none"
     """`secret`: certificate and key from the `tlsCertificate` / `tlsPrivateKey` config secrets."""
     max_request_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
@@ -69,6 +72,16 @@ class GatewayConfig(Section):
     controller: ControllerConfig = ControllerConfig()
     proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
+
+    @field_validator("generator_hostname", "llm_hostname", "grafana_hostname")
+    @classmethod
+    def _public_where_required(cls, value: str, info: ValidationInfo) -> str:
+        if rules_of(info).public_hostnames and (value == "localhost" or value.endswith(".localhost")):
+            raise ValueError(
+                f"{value!r} only resolves on the machine itself: {environment_of(info)} needs a DNS name "
+                f"that you point at the gateway's address (e.g. {value.split('.')[0]}.example.com)"
+            )
+        return value
 
     @field_validator("tls")
     @classmethod

@@ -50,7 +50,7 @@ class GeneratorConfig(Section):
     model: str = Field(default="llama3.2:3b", min_length=1)
     """Default local model; must be one of `ollama.models`."""
     max_concurrent_generations: PositiveInt = 8
-    llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600, strict=False)
+    llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600)
     """Also sets how long a pod may take to finish in-flight generations when it is stopped."""
     max_prompt_chars: PositiveInt = 8000
     cloud: CloudLlmSettings = CloudLlmSettings()

@@ -10,17 +10,11 @@ import pytest
 import yaml
 
 from infra.config import deep_merge
+from infra.config.environments import minimal_config
 from infra.render.cli import EXIT_INVALID_CONFIG, main
 
-PROD_BASE: dict[str, Any] = {
-    "prompt2prod:environment": "prod",
-    "prompt2prod:cluster": {
-        "aks": {"location": "westeurope", "apiServerAuthorizedIpRanges": ["203.0.113.0/24"]},
-    },
-    "prompt2prod:gateway": {"tls": "selfSigned"},
-    "prompt2prod:generator": {"replicas": 2},
-}
-DEV_BASE: dict[str, Any] = {"prompt2prod:environment": "dev"}
+PROD_BASE: dict[str, Any] = {f"prompt2prod:{key}": value for key, value in minimal_config("prod").items()}
+DEV_BASE: dict[str, Any] = {f"prompt2prod:{key}": value for key, value in minimal_config("dev").items()}
 
 # (case id, base, config overrides, expected text on one line of the error output)
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
@@ -116,7 +110,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "generator-model-not-served",
         DEV_BASE,
         {"prompt2prod:generator": {"model": "mistral:7b"}},
-        "generator.model 'mistral:7b' is not in ollama.models",
+        "prompt2prod:generator.model: 'mistral:7b' is not in ollama.models",
     ),
     (
         "limits-below-requests",
