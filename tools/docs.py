@@ -8,8 +8,8 @@ A generated block sits between two comments; its content comes from the code it 
 
 Blocks: `config-keys [PREFIX]` (every config key at or below PREFIX, with its dev and prod values:
 `infra.config.reference`), `config-cli` (how each kind of value is set with the CLI), `config-secrets` (the secret
-keys) and `outputs` (the stack outputs, from `infra.outputs.contract.StackOutputs`). The test suite fails when a
-page is stale, naming the command that fixes it.
+keys), `outputs` (the stack outputs, from `infra.outputs.contract.StackOutputs`) and `policies` (the policy pack's
+rules, from their docstrings). The test suite fails when a page is stale, naming the command that fixes it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from pathlib import Path
 
 from infra.config.reference import cli_table, describe_type, keys_table, secrets_table
 from infra.outputs.contract import SECRET_OUTPUTS, StackOutputs
+from policy.rules import RESOURCE_RULES
+from policy.stack_rules import STACK_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "make docs"
@@ -31,6 +33,16 @@ BLOCK = re.compile(
     r"(?P<tail>\n?<!-- end of generated block -->)",
     re.DOTALL,
 )
+
+
+def policies_table(_: str = "") -> str:
+    """Every CrossGuard policy of the pack, with the first paragraph of its rule's docstring."""
+    rules = {**RESOURCE_RULES, **STACK_RULES}
+    lines = ["| policy | rule |", "|---|---|"]
+    for name, rule in rules.items():
+        summary = " ".join((rule.__doc__ or "").strip().split("\n\n")[0].split())
+        lines.append(f"| `{name}` | {summary} |")
+    return "\n".join(lines)
 
 
 def outputs_table(_: str = "") -> str:
@@ -48,6 +60,7 @@ GENERATORS: Mapping[str, Callable[[str], str]] = {
     "config-cli": lambda _: cli_table(),
     "config-secrets": lambda _: secrets_table(),
     "outputs": outputs_table,
+    "policies": policies_table,
 }
 
 

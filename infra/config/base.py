@@ -163,9 +163,13 @@ class Resources(Section):
     """Container requests and limits (Kubernetes quantities). Limits must not be below requests."""
 
     cpu_request: Quantity = "100m"
+    """CPU the scheduler reserves (a Kubernetes quantity: `500m` is half a core)."""
     memory_request: Quantity = "128Mi"
+    """Memory the scheduler reserves (`512Mi`, `4Gi`)."""
     cpu_limit: Quantity = "1"
+    """CPU the container may use at most (it is throttled beyond)."""
     memory_limit: Quantity = "512Mi"
+    """Memory the container may use at most (it is killed beyond)."""
 
     @model_validator(mode="after")
     def _limits_cover_requests(self) -> Resources:

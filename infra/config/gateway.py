@@ -14,6 +14,7 @@ class CanaryConfig(Section):
     """A second generator version behind the same hostname (the generator component deploys it)."""
 
     enabled: bool = False
+    """Run a second generator version (`generator-canary`) and send it `weight` percent of the traffic."""
     image_tag: ImageTag | None = None
     """Generator image tag of the canary version."""
     weight: int = Field(default=10, ge=0, le=100)
@@ -30,6 +31,7 @@ class GatewayDeployment(Section):
     """Replicas and resources of one of the gateway's Deployments."""
 
     replicas: PositiveInt = 1
+    """Replicas; prod runs at least 2, with a PodDisruptionBudget (`minAvailable: 1`)."""
     resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
 
     WHAT: ClassVar[str]

@@ -112,6 +112,10 @@ def _implementations(concern: str) -> frozenset[str]:
     return frozenset(get_args(kind.annotation)) if kind else frozenset()
 
 
+def _under(key: str, prefix: str) -> bool:
+    return key == prefix or key.startswith(f"{prefix}.")
+
+
 def format_value(value: Any) -> str:
     """A value as a markdown cell: text bare (as typed on the CLI), anything else as JSON."""
     if isinstance(value, str) and value:
@@ -169,11 +173,13 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return nested[0] if len(nested) == 1 else None
 
 
-def keys_table(prefix: str = "") -> str:
-    """The table of every key at or below `prefix` (all keys when empty)."""
-    rows = [row for row in key_rows() if not prefix or row.key == prefix or row.key.startswith(f"{prefix}.")]
-    if not rows:
-        raise ValueError(f"no config key at or below {prefix!r}")
+def keys_table(prefixes: str = "") -> str:
+    """The table of every key at or below one of `prefixes` (comma-separated; all keys when empty)."""
+    wanted = [prefix for prefix in prefixes.split(",") if prefix]
+    for prefix in wanted:
+        if not any(row.key == prefix or row.key.startswith(f"{prefix}.") for row in key_rows()):
+            raise ValueError(f"no config key at or below {prefix!r}")
+    rows = [row for row in key_rows() if not wanted or any(_under(row.key, prefix) for prefix in wanted)]
     environments = list(ENVIRONMENTS)
     lines = [
         "| key | type | " + " | ".join(environments) + " | description |",

@@ -3,6 +3,7 @@ and nothing written. Guards the promise that a typo or an unsafe prod value neve
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,11 @@ def test_bad_config_exits_2_naming_the_key_and_writes_nothing(
     assert code == EXIT_INVALID_CONFIG
     assert expected in stderr
     assert "Traceback" not in stderr
+    header, *problems = stderr.splitlines()
+    assert header.endswith("invalid configuration:")
+    # One format for every problem: `prompt2prod:<key>: <why>` (no bare `prompt2prod: <why>`).
+    assert problems
+    assert all(re.match(r"^  prompt2prod:[A-Za-z]\S*: \S", line) for line in problems), problems
     assert not out.exists()
     assert not list(tmp_path.glob("**/.render-*")), "a staging directory was left behind"
 

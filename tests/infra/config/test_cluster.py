@@ -179,23 +179,3 @@ def test_cluster_kind_must_fit_the_environment(environment: str, kind: str) -> N
         p.startswith(f"prompt2prod:cluster.kind: '{kind}' is not a cluster kind for {environment}")
         for p in problems(environment, cluster, {"kubeconfig": "x"})
     )
-
-
-def test_docs_document_every_cluster_key() -> None:
-    from pydantic import BaseModel
-
-    from infra.config.cluster import AksSettings, ClusterConfig, ExistingClusterSettings, K3sSettings
-    from tests.support import REPO
-
-    page = (REPO / "docs" / "clusters.md").read_text()
-    section = page.split("\n## Registry", 1)[0]
-
-    def keys(prefix: str, model: type[BaseModel]) -> set[str]:
-        return {f"`{prefix}{field.alias or name}`" for name, field in model.model_fields.items()}
-
-    documented = {"`cluster.kind`", "`cluster.name`"}
-    documented |= keys("cluster.k3s.", K3sSettings) | keys("cluster.existing.", ExistingClusterSettings)
-    documented |= keys("cluster.aks.", AksSettings)
-    missing = sorted(key for key in documented if key not in section)
-    assert not missing, missing
-    assert set(ClusterConfig.model_fields) == {"kind", "name", "k3s", "existing", "aks"}
