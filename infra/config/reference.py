@@ -176,10 +176,11 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def keys_table(prefixes: str = "") -> str:
     """The table of every key at or below one of `prefixes` (comma-separated; all keys when empty)."""
     wanted = [prefix for prefix in prefixes.split(",") if prefix]
+    every = key_rows()
     for prefix in wanted:
-        if not any(row.key == prefix or row.key.startswith(f"{prefix}.") for row in key_rows()):
+        if not any(_under(row.key, prefix) for row in every):
             raise ValueError(f"no config key at or below {prefix!r}")
-    rows = [row for row in key_rows() if not wanted or any(_under(row.key, prefix) for prefix in wanted)]
+    rows = [row for row in every if not wanted or any(_under(row.key, prefix) for prefix in wanted)]
     environments = list(ENVIRONMENTS)
     lines = [
         "| key | type | " + " | ".join(environments) + " | description |",

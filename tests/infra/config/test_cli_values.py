@@ -171,3 +171,21 @@ def test_real_mistakes_are_still_refused_naming_the_key(key: str, stored: Any, e
     with pytest.raises(ConfigError) as raised:
         load(document)
     assert any(problem.startswith(expected) for problem in raised.value.problems), raised.value.problems
+
+
+def test_setting_one_key_of_a_section_keeps_the_sections_other_values() -> None:
+    """`generator.resources.cpuLimit` alone once dropped memoryRequest from the generator's 192Mi to the class
+    default 128Mi, and `systemPool.maxCount` alone made vmSize and minCount required."""
+    document = minimal_config("prod")
+    set_path(document, "generator.resources.cpuLimit", 2)
+    set_path(document, "ollama.resources.cpuLimit", 8)
+    set_path(document, "cluster.aks.systemPool.maxCount", 4)
+
+    platform = load(document).platform
+
+    assert platform.generator.resources.memory_request == "192Mi"
+    assert platform.ollama.resources.memory_request == "4Gi"
+    assert (platform.cluster.aks.system_pool.vm_size, platform.cluster.aks.system_pool.min_count) == (
+        "Standard_D4ds_v5",
+        2,
+    )
