@@ -124,7 +124,8 @@ def test_no_references_that_mean_nothing_here(page: Path) -> None:
 
 
 def test_no_code_cites_a_design_section_or_an_issue_number() -> None:
-    """Code and tests too; app/ and tests/app/ are left to the branch that owns the service (see the report)."""
+    """Code and tests too. app/ and tests/app/ are not covered yet: a few of their docstrings still cite
+    "DESIGN 4.3" (the service's contract, now docs/service.md) and are changed with the service."""
     roots = ["infra", "stacks", "policy", "tools", "bench", "tests"]
     offenders = []
     for root in roots:
