@@ -35,7 +35,7 @@ DEPLOY_ENVIRONMENT ?= $(if $(filter prod,$(STACK)),production,$(STACK))
 # `make rollback STACK=prod IMAGE=<repository>@sha256:<digest>` picks the image by hand (still attestation-checked).
 IMAGE ?=
 
-.PHONY: help install venv pulumi-cli lint typecheck unit test render preview up destroy verify rollback audit bench bench-app soak clean
+.PHONY: help install venv pulumi-cli lint typecheck unit test render docs preview up destroy verify rollback audit bench bench-app soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ test: lint typecheck unit ## Every offline check (what CI runs)
 
 render: venv ## Credential-free render: make render STACK=dev OUT=build/render/dev
 	$(PY) -m infra.render --stack $(STACK) --out $(OUT)
+
+docs: venv ## Rewrite the generated tables in README.md and docs/ (config keys, outputs) from the code
+	$(PY) -m tools.docs
 
 preview: pulumi-cli venv ## pulumi preview of STACK with the policy pack (sets up the CLI and a local stack first)
 	@$(SELECT_STACK) --create

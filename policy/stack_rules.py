@@ -93,7 +93,7 @@ def pdb_for_multi_replica(resources: Sequence[Resource]) -> list[tuple[str, str]
 
 
 def is_production(resources: Sequence[Resource]) -> bool:
-    """prod is the Azure stack (DESIGN 3): dev never declares an Azure resource, prod always does (AKS or not)."""
+    """prod is the Azure stack: dev never declares an Azure resource, prod always does (AKS or not)."""
     return any(r.type.startswith("azure-native:") for r in resources)
 
 

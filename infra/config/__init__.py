@@ -13,21 +13,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import ValidationError, model_validator
 
-from infra.config.base import Section
+from infra.config.base import Section, deep_merge
 from infra.config.cluster import ClusterConfig
 from infra.config.environments import ENVIRONMENTS, Environment
 from infra.config.gateway import GatewayConfig
 from infra.config.generator import GeneratorConfig
 from infra.config.observability import ObservabilityConfig
 from infra.config.ollama import OllamaConfig
+from infra.config.problems import PROJECT, ProblemAt, closest, describe, shown
 from infra.config.registry import RegistryConfig
 from infra.config.secret_store import SecretStoreConfig
-
-PROJECT = "prompt2prod"
 
 SecretName = Literal[
     "sshPrivateKey",
@@ -52,6 +51,7 @@ SECRET_DESCRIPTIONS: dict[str, str] = {
 
 class PlatformConfig(Section):
     environment: Environment
+    """dev or prod: picks the cluster, registry and secret store implementations."""
     cluster: ClusterConfig = ClusterConfig()
     registry: RegistryConfig = RegistryConfig()
     secret_store: SecretStoreConfig = SecretStoreConfig()
@@ -63,19 +63,20 @@ class PlatformConfig(Section):
     @model_validator(mode="after")
     def _generator_model_is_served(self) -> PlatformConfig:
         if self.generator.model not in self.ollama.models:
-            raise ValueError(f"generator.model {self.generator.model!r} is not in ollama.models {self.ollama.models}")
+            raise ProblemAt("generator.model", f"{self.generator.model!r} is not in ollama.models {self.ollama.models}")
         return self
 
     @model_validator(mode="after")
     def _gpu_needs_a_gpu_pool(self) -> PlatformConfig:
         if self.ollama.gpu.enabled and self.cluster.kind == "aks" and self.cluster.aks.gpu_pool is None:
-            raise ValueError("ollama.gpu.enabled needs cluster.aks.gpuPool: the cluster has no GPU nodes")
+            raise ProblemAt("ollama.gpu.enabled", "needs cluster.aks.gpuPool: the cluster has no GPU nodes")
         # The program installs K3s without the NVIDIA runtime and device plugin, so `nvidia.com/gpu` would never
         # be allocatable and Ollama would stay Pending. An `existing` cluster may have GPU nodes (see docs/ollama.md).
         if self.ollama.gpu.enabled and self.cluster.kind == "k3s":
-            raise ValueError(
-                "ollama.gpu.enabled is not supported with cluster.kind 'k3s' (no NVIDIA device plugin is "
-                "installed); use cluster.kind 'existing' with labelled GPU nodes, or AKS with cluster.aks.gpuPool"
+            raise ProblemAt(
+                "ollama.gpu.enabled",
+                "not supported with cluster.kind 'k3s' (no NVIDIA device plugin is installed); use "
+                "cluster.kind 'existing' with labelled GPU nodes, or AKS with cluster.aks.gpuPool",
             )
         return self
 
@@ -100,7 +101,9 @@ class ConfigError(Exception):
 
 
 def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> StackConfig:
-    """Validate raw `prompt2prod:*` config values; raise `ConfigError` with every problem at once."""
+    """Validate the stack's raw config (every namespace, as Pulumi hands it over); raise `ConfigError` listing every
+    problem at once. Keys of other namespaces are the providers' (`kubernetes:`, `azure-native:`, `pulumi:` ...),
+    except that a namespace a typo away from `prompt2prod` is refused: its keys would otherwise be silently ignored."""
     secret_keys = set(secret_keys)
     problems: list[str] = []
     document: dict[str, Any] = {}
@@ -108,6 +111,8 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
     for full_key, raw in sorted(values.items()):
         namespace, _, key = full_key.partition(":")
         if namespace != PROJECT:
+            if closest(namespace, [PROJECT]):
+                problems.append(f"{full_key}: unknown namespace {namespace!r}; did you mean {PROJECT}:{key}?")
             continue
         if key in SECRET_NAMES:
             if full_key not in secret_keys:
@@ -116,23 +121,29 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
                 problems.append(f"{full_key}: is empty")
             provided_secrets.add(key)
         elif key not in _TOP_LEVEL_KEYS:
-            problems.append(f"{full_key}: unknown key (known: {', '.join(sorted(_TOP_LEVEL_KEYS | SECRET_NAMES))})")
+            known = sorted(_TOP_LEVEL_KEYS | SECRET_NAMES)
+            guess = closest(key, known)
+            hint = f"; did you mean {guess}?" if guess else ""
+            problems.append(f"{full_key}: unknown key{hint} (known: {', '.join(known)})")
         else:
             document[key] = _decode(raw)
 
     environment: Any = document.get("environment")
-    if environment not in ENVIRONMENTS:
-        known = " or ".join(repr(name) for name in ENVIRONMENTS)
-        problems.append(f"{PROJECT}:environment: must be {known}, got {environment!r}")
+    # Hashable first: Pulumi hands a mapping over as JSON text, which decodes to a dict.
+    if not isinstance(environment, str) or environment not in ENVIRONMENTS:
+        known_environments = " or ".join(repr(name) for name in ENVIRONMENTS)
+        got = "nothing" if environment is None else shown(environment)
+        problems.append(f"{PROJECT}:environment: must be {known_environments}, got {got}")
         raise ConfigError(problems)
 
     platform: PlatformConfig | None = None
     try:
+        rules = ENVIRONMENTS[cast(Environment, environment)]
         platform = PlatformConfig.model_validate(
-            deep_merge(ENVIRONMENTS[environment].defaults, document), context={"environment": environment}
+            deep_merge(rules.defaults, document), context={"environment": environment}
         )
     except ValidationError as error:
-        problems.extend(_describe(error))
+        problems.extend(describe(error))
     if platform is not None:
         problems.extend(_missing_secrets(platform, provided_secrets))
     if problems or platform is None:
@@ -166,40 +177,6 @@ def _decode(raw: str) -> Any:
         except json.JSONDecodeError:
             return raw
     return raw
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """`override` on top of `base`, merging nested mappings key by key (other values are replaced)."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
-    return merged
-
-
-def _describe(error: ValidationError) -> list[str]:
-    lines = []
-    for item in error.errors(include_url=False):
-        path = _key_path(item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif item["type"] == "missing":
-            message = "required"
-        lines.append(f"{PROJECT}:{path}: {message}" if path else f"{PROJECT}: {message}")
-    return lines
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part.startswith("function-after[") or part in {"[key]"}:
-            continue
-        else:
-            path += f".{part}" if path else part
-    return path
 
 
 __all__ = [

@@ -14,6 +14,7 @@ class CanaryConfig(Section):
     """A second generator version behind the same hostname (the generator component deploys it)."""
 
     enabled: bool = False
+    """Run a second generator version (`generator-canary`) and send it `weight` percent of the traffic."""
     image_tag: ImageTag | None = None
     """Generator image tag of the canary version."""
     weight: int = Field(default=10, ge=0, le=100)
@@ -30,6 +31,7 @@ class GatewayDeployment(Section):
     """Replicas and resources of one of the gateway's Deployments."""
 
     replicas: PositiveInt = 1
+    """Replicas; prod runs at least 2, with a PodDisruptionBudget (`minAvailable: 1`)."""
     resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
 
     WHAT: ClassVar[str]
@@ -58,8 +60,11 @@ class ProxyConfig(GatewayDeployment):
 
 class GatewayConfig(Section):
     generator_hostname: Hostname = "generator.prompt2prod.localhost"
+    """Public hostname of the generator service. prod needs a real DNS name (`*.localhost` is refused there)."""
     llm_hostname: Hostname = "llm.prompt2prod.localhost"
+    """Public hostname of the LLM API (`x-llm-mode` picks Ollama or the cloud provider)."""
     grafana_hostname: Hostname = "grafana.prompt2prod.localhost"
+    """Public hostname of Grafana."""
     tls: Literal["none", "selfSigned", "secret"] = "none"
     """`secret`: certificate and key from the `tlsCertificate` / `tlsPrivateKey` config secrets."""
     max_request_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
@@ -69,6 +74,16 @@ class GatewayConfig(Section):
     controller: ControllerConfig = ControllerConfig()
     proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
+
+    @field_validator("generator_hostname", "llm_hostname", "grafana_hostname")
+    @classmethod
+    def _public_where_required(cls, value: str, info: ValidationInfo) -> str:
+        if rules_of(info).public_hostnames and (value == "localhost" or value.endswith(".localhost")):
+            raise ValueError(
+                f"{value!r} only resolves on the machine itself: {environment_of(info)} needs a DNS name "
+                f"that you point at the gateway's address (e.g. {value.split('.')[0]}.example.com)"
+            )
+        return value
 
     @field_validator("tls")
     @classmethod

@@ -59,7 +59,7 @@ def termination_grace_seconds(llm_timeout_seconds: float) -> int:
 
 
 def generator_env(config: GeneratorConfig, api_key_file: str | None) -> list[k8s.core.v1.EnvVarArgsDict]:
-    """The app's settings (DESIGN 4.3). The cloud key is only ever a file path, never a value."""
+    """The app's settings (docs/service.md, "Settings"). The cloud key is only ever a file path, never a value."""
     values = {
         "OLLAMA_BASE_URL": topology.service_url(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT),
         "GENERATOR_MODEL": config.model,

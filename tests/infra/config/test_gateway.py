@@ -83,3 +83,18 @@ def test_request_limits_have_bounds() -> None:
 
 def test_unknown_gateway_key_is_named() -> None:
     assert "prompt2prod:gateway.canery: unknown key" in problems("dev", {"canery": json.loads("{}")})
+
+
+@pytest.mark.parametrize("hostname", ["generator.prompt2prod.localhost", "localhost", "app.localhost"])
+def test_prod_refuses_hostnames_that_only_resolve_on_this_machine(hostname: str) -> None:
+    """A public prod platform on `*.localhost` is unreachable by anyone else: prod names real DNS hostnames."""
+    lines = problems("prod", {"generatorHostname": hostname})
+    assert any(
+        line.startswith(f"prompt2prod:gateway.generatorHostname: '{hostname}' only resolves on the machine itself")
+        for line in lines
+    ), lines
+
+
+def test_dev_keeps_its_localhost_hostnames() -> None:
+    given = stack_input("dev")
+    assert parse_config(given.values, given.secret_keys).platform.gateway.generator_hostname.endswith(".localhost")
