@@ -1,4 +1,4 @@
-"""Prometheus metrics of the service. Dashboards and alerts are built on these exact names (DESIGN 4.3)."""
+"""Prometheus metrics of the service. Dashboards and alerts use these exact names (docs/service.md lists them)."""
 
 from collections.abc import Iterable
 from typing import Final

@@ -1,4 +1,4 @@
-"""Service settings, read from environment variables (names per DESIGN 4.3).
+"""Service settings, read from environment variables (names as docs/service.md lists them).
 
 The defaults are the platform's (`infra/config`; tests/app/test_settings.py compares them), so that the
 service run locally behaves as it does when deployed.

@@ -61,7 +61,7 @@ _CONTENT: dict[str, Any] = {
 
 # Headers are read from the request rather than declared as `Header()` parameters: FastAPI's per-request
 # parameter analysis cost a measurable share of the CPU budget (bench/app.py). x-llm-mode is documented
-# here as an enum, though an unknown mode is answered with 400 (DESIGN 4.3) rather than 422.
+# here as an enum, though an unknown mode is answered with 400 (docs/service.md) rather than 422.
 _HEADERS: list[dict[str, Any]] = [
     {
         "name": "x-llm-mode",

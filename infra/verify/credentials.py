@@ -1,6 +1,6 @@
 """The verification's own credential: the API key of the gateway client named `verify`.
 
-The gateway authenticates every public route with a per-client key sent in `x-api-key` (issue 12). Verification
+The gateway authenticates every public route with a per-client key sent in `x-api-key` (docs/gateway.md). Verification
 is one such client. Its key lives in the platform's secret store under the names below, which the deploy
 workflow reads (`tools/verify_stack.py`) and whichever component creates the gateway's keys must use:
 - dev: the Kubernetes Secret `api-key-verify` in the `gateway` namespace, data key `api-key`;

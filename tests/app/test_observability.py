@@ -1,4 +1,4 @@
-"""Metrics and logs per DESIGN 4.3: the exact metric names and labels dashboards and alerts rely on, route
+"""Metrics and logs as docs/service.md has them: the exact metric names and labels dashboards and alerts rely on, route
 templates (not raw paths) as labels, JSON log lines with request id, route, status, duration and mode/model,
 and the cloud API key never appearing in a log line or a response.
 """

@@ -1,4 +1,4 @@
-"""Settings come from the environment variables named in DESIGN 4.3, with the platform's defaults (one default
+"""Settings come from the environment variables named in docs/service.md, with the platform's defaults (one default
 per knob: the service run locally behaves as deployed), invalid values fail naming the variable, and nothing
 is read at import time.
 """
@@ -52,7 +52,7 @@ PLATFORM_FIELDS = {
     "cloud_llm_base_url": "cloud.base_url",
     "cloud_llm_model": "cloud.model",
 }
-#: Fields the platform contract adds (issue 11); compared as soon as the platform config has them.
+#: Fields the platform contract adds (the request budget); compared as soon as the platform config has them.
 NOT_YET_ON_THE_PLATFORM = {"request_timeout_seconds"}
 
 

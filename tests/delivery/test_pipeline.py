@@ -2,7 +2,7 @@
 attested, every deploy is verified right after `pulumi up` and its verdict recorded, the rollback job runs only
 after a failed verification, and pull requests audit every lock file.
 
-Guards issue 17's "done when": the deploy jobs depend on the scan and the attestation, and the rollback job
+Guards the delivery promise: the deploy jobs depend on the scan and the attestation, and the rollback job
 runs only after a failed verification; plus the details that make those dependencies mean something (the scan
 blocks on fixable HIGH/CRITICAL findings, the attestation is of the pushed digest, the deploy checks it).
 """

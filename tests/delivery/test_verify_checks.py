@@ -2,7 +2,7 @@
 names the cause, on a broken one: over real HTTP against the real generator, Debian's Prometheus and a fake Loki
 and gateway (tests/delivery/conftest.py).
 
-Guards the promise of issue 17: a deploy that serves errors, lacks a model, leaves a target down, fires a
+Guards the verification's promise: a deploy that serves errors, lacks a model, leaves a target down, fires a
 critical alert, or loses its logs is caught, a wrong credential is named as such, and a slow component costs
 its timeout, not the whole job's.
 """
