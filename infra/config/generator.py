@@ -25,6 +25,9 @@ ImageDigest = Annotated[
 class CloudLlmSettings(Section):
     base_url: HttpUrl = Field(default=HttpUrl("https://openrouter.ai/api/v1"), strict=False)
     model: str = Field(default="openai/gpt-4o-mini", min_length=1)
+    requests_per_hour: PositiveInt = 100
+    """Cloud generations one API client (`gateway.apiClients`) may start per hour, all generator pods together;
+    past it the service answers 429 (each pod enforces its share, see docs/service.md)."""
 
     @field_validator("base_url")
     @classmethod
