@@ -56,6 +56,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
                 "LLM API": public_url(gateway_settings, "llm"),
             },
             loki_blob=loki_blob,
+            cloud_budget_per_hour=platform.generator.cloud.requests_per_hour,
             namespace_ready=list(namespaces.by_name.values()),
         ),
         opts=in_cluster,
