@@ -39,7 +39,8 @@ Spec = dict[str, Any]
 Endpoint = tuple[Literal["GET", "POST"], Literal["Exact", "PathPrefix"], str]
 """Method, path match type and path of one public API endpoint."""
 
-GENERATOR_PUBLIC_API: tuple[Endpoint, ...] = (("POST", "Exact", "/generate"), ("GET", "Exact", "/models"))
+GENERATE: Endpoint = ("POST", "Exact", "/generate")
+GENERATOR_PUBLIC_API: tuple[Endpoint, ...] = (GENERATE, ("GET", "Exact", "/models"))
 """The generator endpoints a client calls; probes and `/metrics` stay inside the cluster."""
 OLLAMA_PUBLIC_API: tuple[Endpoint, ...] = (
     ("POST", "Exact", "/api/generate"),
@@ -148,7 +149,7 @@ def llm_route_spec(config: GatewayConfig) -> Spec:
     match: on this host its API is the local model whatever the header says (cloud mode is the generator's API).
     """
     ollama = _service(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT)
-    cloud = [{**match, **_mode("cloud")} for match in endpoint_matches(GENERATOR_PUBLIC_API[:1])]
+    cloud = [{**match, **_mode("cloud")} for match in endpoint_matches([GENERATE])]
     return {
         "parentRefs": _parent(serving_listener(config)),
         "hostnames": [config.llm_hostname],
