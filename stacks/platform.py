@@ -101,8 +101,9 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         ),
         opts=in_cluster,
     )
+    # Key Vault names its secrets `api-key-<client>`: the deploy verification reads `api-key-verify`.
     keys = ApiKeys(
-        "api-keys",
+        "api-key",
         ApiKeysArgs(
             keys=api_keys(config),
             secret_store=services.secret_store,

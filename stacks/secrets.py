@@ -26,7 +26,8 @@ def config_secret_or_generated(
 
 
 def api_keys(config: StackConfig) -> dict[str, pulumi.Output[str]]:
-    """One API key per `gateway.apiClients` name: `apiKeys.<name>` when set, else generated (`api-key-<name>`).
+    """One API key per client (`gateway.apiClients` and `verify`): `apiKeys.<name>` when set, else generated
+    (`generated-api-key-<name>`).
 
     A generated key stays the same across `pulumi up`s until its `RandomPassword` is replaced; docs/gateway.md says
     how to read it from the cluster.
@@ -35,9 +36,9 @@ def api_keys(config: StackConfig) -> dict[str, pulumi.Output[str]]:
         secret(API_KEYS).apply(json.loads) if config.api_key_names else None
     )
     keys: dict[str, pulumi.Output[str]] = {}
-    for client in config.platform.gateway.api_clients:
+    for client in config.platform.gateway.key_clients:
         value = _entry(provided, client) if provided is not None and client in config.api_key_names else None
-        keys[client] = provided_or_generated(f"api-key-{client}", value, length=API_KEY_LENGTH)
+        keys[client] = provided_or_generated(f"generated-api-key-{client}", value, length=API_KEY_LENGTH)
     return keys
 
 

@@ -148,7 +148,7 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
         problems.extend(_missing_secrets(platform, provided_secrets))
         problems += [
             f"{PROJECT}:{API_KEYS}.{name}: {name!r} is not in gateway.apiClients {platform.gateway.api_clients}"
-            for name in sorted(api_key_names - set(platform.gateway.api_clients))
+            for name in sorted(api_key_names - set(platform.gateway.key_clients))
         ]
     if problems or platform is None:
         raise ConfigError(problems)

@@ -9,6 +9,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, matching
 from infra.config.environments import enough_replicas, environment_of, rules_of
 
+VERIFY_CLIENT: Final = "verify"
+"""The deploy verification's own client (docs/delivery.md): always has a key, configured or not."""
 MAX_API_CLIENTS: Final = 32
 """The client name is a metric label value of the generator: the set stays small and known."""
 CLIENT_NAME_PATTERN: Final = r"^[a-z][a-z0-9-]{0,31}$"
@@ -75,7 +77,8 @@ class GatewayConfig(Section):
     """Local rate limit per gateway replica on the generator and LLM routes; excess requests get HTTP 429."""
     api_clients: list[ClientName] = Field(default=["default"], min_length=1, max_length=MAX_API_CLIENTS)
     """One API key per name, sent as `x-api-key`: the key is the `apiKeys.<name>` config secret when set, else
-    generated. Removing a name revokes its key; the others keep working."""
+    generated. Removing a name revokes its key; the others keep working. `verify` (the deploy verification's
+    client) is always added."""
     controller: ControllerConfig = ControllerConfig()
     proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
@@ -105,6 +108,11 @@ class GatewayConfig(Section):
                 "generatorHostname, llmHostname and grafanaHostname must differ: each one selects its own route"
             )
         return self
+
+    @property
+    def key_clients(self) -> list[str]:
+        """Every client that gets an API key: `apiClients`, plus `verify` when it is not listed."""
+        return [*self.api_clients, *([] if VERIFY_CLIENT in self.api_clients else [VERIFY_CLIENT])]
 
     @property
     def hostnames(self) -> list[str]:

@@ -28,7 +28,7 @@ SYNC_NAME = "api-key-sync"
 # The UID/GID the pause image runs as (its `USER 65535:65535`).
 PAUSE_UID = 65535
 SYNC_RESOURCES = Resources(cpu_request="5m", memory_request="8Mi", cpu_limit="50m", memory_limit="32Mi")
-MOUNT_PATH = "/var/run/secrets/prompt2prod/api-keys"
+MOUNT_PATH = "/var/run/secrets/prompt2prod/api-key"
 
 
 @dataclass(frozen=True, kw_only=True)

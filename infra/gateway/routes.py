@@ -1,8 +1,8 @@
 """Pure builders of the Gateway API objects the public gateway declares (no Pulumi resources here).
 
 Routing, in one place, by allow-list: a request that no rule below matches gets 404 from the gateway.
-- `generatorHostname`: `POST /generate` and `GET /models` -> the generator Service, split by weight with
-  `generator-canary` when the canary is on;
+- `generatorHostname`: `POST /generate`, `GET /models`, `/health` and `/ready` -> the generator Service, split by
+  weight with `generator-canary` when the canary is on;
 - `llmHostname`: `POST /generate` with `x-llm-mode: cloud` (Exact) -> the generator Service, which calls the cloud
   provider with the API key it reads from its mounted secret file; Ollama's inference and read-only API
   (`OLLAMA_PUBLIC_API`) -> the Ollama Service. Ollama's state-changing endpoints (pull, push, create, copy,
@@ -40,8 +40,14 @@ Endpoint = tuple[Literal["GET", "POST"], Literal["Exact", "PathPrefix"], str]
 """Method, path match type and path of one public API endpoint."""
 
 GENERATE: Endpoint = ("POST", "Exact", "/generate")
-GENERATOR_PUBLIC_API: tuple[Endpoint, ...] = (GENERATE, ("GET", "Exact", "/models"))
-"""The generator endpoints a client calls; probes and `/metrics` stay inside the cluster."""
+GENERATOR_PUBLIC_API: tuple[Endpoint, ...] = (
+    GENERATE,
+    ("GET", "Exact", "/models"),
+    # Read-only, and what the deploy verification (client `verify`) checks from outside; with a key like the rest.
+    ("GET", "Exact", "/health"),
+    ("GET", "Exact", "/ready"),
+)
+"""The generator endpoints a client calls, all behind the API key; `/metrics` and the OpenAPI pages stay inside."""
 OLLAMA_PUBLIC_API: tuple[Endpoint, ...] = (
     ("POST", "Exact", "/api/generate"),
     ("POST", "Exact", "/api/chat"),

@@ -118,7 +118,8 @@ def test_every_forward_to_the_generator_or_ollama_is_authenticated(stack: str, r
     [
         ("generator", "POST", "/generate", (), "forward to generator"),
         ("generator", "GET", "/models", (), "forward to generator"),
-        ("generator", "GET", "/health", (), "404"),
+        ("generator", "GET", "/health", (), "forward to generator"),
+        ("generator", "GET", "/metrics", (), "404"),
         ("generator", "GET", "/docs", (), "404"),
         ("llm", "POST", "/generate", (("x-llm-mode", "cloud"),), "forward to generator"),
         ("llm", "POST", "/generate", (("x-llm-mode", "local"),), "404"),

@@ -95,13 +95,13 @@ def test_ollama_public_api_reaches_ollama_with_its_method_only(method: str, kind
 
 
 def test_api_routes_carry_the_api_key_policy_that_names_the_client_for_the_generator() -> None:
-    spec = auth_policy_spec(API_ROUTES, "api-keys-secrets")
+    spec = auth_policy_spec(API_ROUTES, "api-key-secrets")
     assert [ref["name"] for ref in spec["targetRefs"]] == ["generator", "llm"]
     assert spec["apiKeyAuth"] == {
         "keySources": [{"header": "x-api-key"}],
         "forwardCredential": False,
         "clientIdHeader": "x-prompt2prod-client",
-        "secretRef": {"name": "api-keys-secrets"},
+        "secretRef": {"name": "api-key-secrets"},
     }
 
 
