@@ -162,7 +162,8 @@ class Soak:
         model = self.random.choice(("soak-model", f"rand-{self.random.getrandbits(40):x}", "soak-model:latest"))
         abandon = fault == "hang" or self.random.random() < ABANDON_SHARE
         body = {"prompt": f"{fault} please", "model": model}
-        headers = {"x-llm-mode": mode, "accept": accept}
+        # As the gateway forwards it: the authenticated client's name (app/budget.py).
+        headers = {"x-llm-mode": mode, "accept": accept, "x-prompt2prod-client": "soak"}
         try:
             async with asyncio.timeout(self.random.uniform(0.01, 0.4) if abandon else 60):
                 async with session.post(f"{self.url}/generate", json=body, headers=headers) as response:
@@ -269,6 +270,8 @@ def main() -> int:
         "CLOUD_LLM_API_KEY": API_KEY,
         "LLM_TIMEOUT_SECONDS": "5",
         "REQUEST_TIMEOUT_SECONDS": "10",
+        # The soak measures the service under hostile traffic, not the cloud budget: every cloud request admitted.
+        "CLOUD_BUDGET_REQUESTS_PER_HOUR": "1000000",
         "LOG_LEVEL": "WARNING",
     }
     log = args.service_log.open("w") if args.service_log else subprocess.DEVNULL

@@ -11,6 +11,7 @@ they were provided as secrets); `stacks/` reads their values as Pulumi secret Ou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
@@ -20,7 +21,7 @@ from pydantic import ValidationError, model_validator
 from infra.config.base import Section, deep_merge
 from infra.config.cluster import ClusterConfig
 from infra.config.environments import ENVIRONMENTS, Environment
-from infra.config.gateway import GatewayConfig
+from infra.config.gateway import CLIENT_NAME_PATTERN, CLIENT_NAME_RULE, GatewayConfig
 from infra.config.generator import GeneratorConfig
 from infra.config.observability import ObservabilityConfig
 from infra.config.ollama import OllamaConfig
@@ -36,6 +37,7 @@ SecretName = Literal[
     "tlsCertificate",
     "tlsPrivateKey",
     "registryPassword",
+    "apiKeys",
 ]
 SECRET_NAMES: frozenset[str] = frozenset(get_args(SecretName))
 SECRET_DESCRIPTIONS: dict[str, str] = {
@@ -46,7 +48,10 @@ SECRET_DESCRIPTIONS: dict[str, str] = {
     "tlsCertificate": "PEM certificate (chain) of the public listener when `gateway.tls: secret`",
     "tlsPrivateKey": "PEM private key of the public listener when `gateway.tls: secret`",
     "registryPassword": "password/token of an external registry (`registry.kind: external`)",
+    "apiKeys": "API keys of the public routes by client name (`pulumi config set --secret --path apiKeys.<name> "
+    "...`); a client of `gateway.apiClients` without one gets a generated key",
 }
+API_KEYS: SecretName = "apiKeys"
 
 
 class PlatformConfig(Section):
@@ -87,6 +92,8 @@ class StackConfig:
 
     platform: PlatformConfig
     secrets: frozenset[str]
+    api_key_names: frozenset[str] = frozenset()
+    """The client names `apiKeys` holds a key for (the names only: values stay secret Outputs)."""
 
     def has_secret(self, name: SecretName) -> bool:
         return name in self.secrets
@@ -108,6 +115,7 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
     problems: list[str] = []
     document: dict[str, Any] = {}
     provided_secrets: set[str] = set()
+    api_key_names: set[str] = set()
     for full_key, raw in sorted(values.items()):
         namespace, _, key = full_key.partition(":")
         if namespace != PROJECT:
@@ -119,6 +127,9 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
                 problems.append(f"{full_key}: must be set as a secret (pulumi config set --secret {key} ...)")
             elif not raw:
                 problems.append(f"{full_key}: is empty")
+            elif key == API_KEYS:
+                api_key_names, found = _api_key_names(full_key, raw)
+                problems += found
             provided_secrets.add(key)
         elif key not in _TOP_LEVEL_KEYS:
             known = sorted(_TOP_LEVEL_KEYS | SECRET_NAMES)
@@ -146,9 +157,40 @@ def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> 
         problems.extend(describe(error))
     if platform is not None:
         problems.extend(_missing_secrets(platform, provided_secrets))
+        problems += [
+            f"{PROJECT}:{API_KEYS}.{name}: {name!r} is not in gateway.apiClients {platform.gateway.api_clients}"
+            for name in sorted(api_key_names - set(platform.gateway.key_clients))
+        ]
     if problems or platform is None:
         raise ConfigError(problems)
-    return StackConfig(platform=platform, secrets=frozenset(provided_secrets))
+    return StackConfig(platform=platform, secrets=frozenset(provided_secrets), api_key_names=frozenset(api_key_names))
+
+
+_CLIENT_NAME = re.compile(CLIENT_NAME_PATTERN)
+
+
+def _api_key_names(full_key: str, raw: str) -> tuple[set[str], list[str]]:
+    """The client names of the `apiKeys` secret (a map name -> key), and what is wrong with it; never a value."""
+    try:
+        keys = json.loads(raw)
+    except json.JSONDecodeError:
+        keys = None
+    if not isinstance(keys, dict):
+        return set(), [
+            f"{full_key}: must be a map of client name to key (pulumi config set --secret --path "
+            f"'{API_KEYS}.<name>' ...)"
+        ]
+    problems = [
+        f"{full_key}.{name}: {name!r} is not {CLIENT_NAME_RULE}"
+        for name in sorted(keys)
+        if not _CLIENT_NAME.match(name)
+    ]
+    problems += [
+        f"{full_key}.{name}: must be a non-empty string"
+        for name, key in sorted(keys.items())
+        if not isinstance(key, str) or not key.strip()
+    ]
+    return set(keys), problems
 
 
 _TOP_LEVEL_KEYS = frozenset(field.alias or name for name, field in PlatformConfig.model_fields.items())
@@ -180,6 +222,7 @@ def _decode(raw: str) -> Any:
 
 
 __all__ = [
+    "API_KEYS",
     "PROJECT",
     "SECRET_DESCRIPTIONS",
     "SECRET_NAMES",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section
+from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, matching
 from infra.config.environments import enough_replicas, environment_of, rules_of
+
+VERIFY_CLIENT: Final = "verify"
+"""The deploy verification's own client (docs/delivery.md): always has a key, configured or not."""
+MAX_API_CLIENTS: Final = 32
+"""The client name is a metric label value of the generator: the set stays small and known."""
+CLIENT_NAME_PATTERN: Final = r"^[a-z][a-z0-9-]{0,31}$"
+CLIENT_NAME_RULE: Final = "a client name (lower-case letter, then up to 31 letters, digits or '-')"
+ClientName = Annotated[str, matching(CLIENT_NAME_PATTERN, CLIENT_NAME_RULE)]
+"""The name of one API key: what the gateway forwards to the generator once the key is accepted."""
 
 
 class CanaryConfig(Section):
@@ -71,6 +80,10 @@ class GatewayConfig(Section):
     """Largest request body the public routes accept; larger bodies get HTTP 413 from the gateway."""
     requests_per_minute: int = Field(default=120, ge=1, le=100_000)
     """Local rate limit per gateway replica on the generator and LLM routes; excess requests get HTTP 429."""
+    api_clients: list[ClientName] = Field(default=["default"], min_length=1, max_length=MAX_API_CLIENTS)
+    """One API key per name, sent as `x-api-key`: the key is the `apiKeys.<name>` config secret when set, else
+    generated. Removing a name revokes its key; the others keep working. `verify` (the deploy verification's
+    client) is always added."""
     controller: ControllerConfig = ControllerConfig()
     proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
@@ -83,6 +96,14 @@ class GatewayConfig(Section):
                 f"{value!r} only resolves on the machine itself: {environment_of(info)} needs a DNS name "
                 f"that you point at the gateway's address (e.g. {value.split('.')[0]}.example.com)"
             )
+        return value
+
+    @field_validator("api_clients")
+    @classmethod
+    def _distinct_clients(cls, value: list[str]) -> list[str]:
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"client names must be unique: {', '.join(repeated)} listed more than once")
         return value
 
     @field_validator("tls")
@@ -102,6 +123,11 @@ class GatewayConfig(Section):
                 "generatorHostname, llmHostname and grafanaHostname must differ: each one selects its own route"
             )
         return self
+
+    @property
+    def key_clients(self) -> list[str]:
+        """Every client that gets an API key: `apiClients`, plus `verify` when it is not listed."""
+        return [*self.api_clients, *([] if VERIFY_CLIENT in self.api_clients else [VERIFY_CLIENT])]
 
     @property
     def hostnames(self) -> list[str]:

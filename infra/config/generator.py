@@ -27,6 +27,9 @@ class CloudLlmSettings(Section):
     """`CLOUD_LLM_BASE_URL`: the OpenAI-compatible API for `x-llm-mode: cloud` (https only)."""
     model: str = Field(default="openai/gpt-4o-mini", min_length=1)
     """`CLOUD_LLM_MODEL`: the default cloud model."""
+    requests_per_hour: PositiveInt = 100
+    """Cloud generations one API client (`gateway.apiClients`) may start per hour, all generator pods together;
+    past it the service answers 429 (each pod enforces its share, see docs/service.md)."""
 
     @field_validator("base_url")
     @classmethod

@@ -19,6 +19,7 @@ GENERATOR_METRICS: Final = frozenset(
         "generator_llm_tokens_total",  # counter {mode, model, direction}
         "generator_llm_errors_total",  # counter {mode, reason}
         "generator_inflight_generations",  # gauge
+        "generator_cloud_requests_total",  # counter {client, result} (app/budget.py)
         *(f"{name}_{suffix}" for name in GENERATOR_HISTOGRAMS for suffix in ("bucket", "sum", "count")),
     }
 )
