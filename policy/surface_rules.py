@@ -1,4 +1,4 @@
-"""Stack rules for the public surface (DESIGN 4.6): what the internet can reach through the Gateways.
+"""Stack rules for the public surface (docs/gateway.md): what the internet can reach through the Gateways.
 
 - `public-route-authenticated`: every HTTPRoute attached to a Gateway that forwards to a backend is covered by a
   TrafficPolicy that authenticates it (`policy.gateway_api.AUTH_FIELDS`), unless waived with a reason (Grafana,

@@ -4,9 +4,9 @@ What `make verify STACK=…` and the deploy workflow run after `pulumi up`. It b
 command deliberately leaves to its caller:
 - the stack outputs (`pulumi stack output --json`), written to `build/outputs/<stack>.json`;
 - the cluster: the stack's kubeconfig (a secret output) in a private temporary file, used by kubectl;
-- the `verify` client's API key from the secret store the stack uses: Key Vault when the stack has a
-  `keyVaultUri` (`az keyvault secret show`), else the Kubernetes Secret (`kubectl get secret`), into a 0600 file
-  that is deleted afterwards; it never reaches argv, stdout or the logs;
+- the `verify` client's API key from the Kubernetes Secret the gateway reads its keys from (`kubectl get secret`;
+  in prod the CSI driver keeps it in step with Key Vault), into a 0600 file that is deleted afterwards; it never
+  reaches argv, stdout or the logs;
 - the gateway's certificate as an extra trust anchor when the generator is served over https (a self-signed
   certificate in dev-like set-ups; harmless for a CA-signed one);
 - Prometheus and Loki, which are not public, through `kubectl port-forward` on loopback ports.
@@ -29,7 +29,6 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from infra import topology
 from infra.gateway.gateway import TLS_SECRET
@@ -63,13 +62,7 @@ def _private_file(folder: Path, name: str, content: bytes) -> Path:
     return path
 
 
-def fetch_api_key(outputs: Mapping[str, object], env: Mapping[str, str]) -> bytes:
-    vault = outputs.get("keyVaultUri")
-    if isinstance(vault, str) and vault:
-        name = (urlsplit(vault).hostname or "").split(".", 1)[0]
-        args = ["az", "keyvault", "secret", "show", "--vault-name", name]
-        args += ["--name", credentials.KEY_VAULT_SECRET_NAME, "--query", "value", "--output", "tsv"]
-        return _run(args, env).strip().encode()
+def fetch_api_key(env: Mapping[str, str]) -> bytes:
     encoded = _run(
         [
             *("kubectl", "get", "secret", credentials.KUBERNETES_SECRET_NAME),
@@ -137,7 +130,7 @@ def verify(args: argparse.Namespace, workdir: Path) -> int:
     outputs_file.write_text(outputs_text, encoding="utf-8")
     kubeconfig = _run(["pulumi", "stack", "output", "--stack", args.stack, "kubeconfig", "--show-secrets"], env)
     env["KUBECONFIG"] = str(_private_file(workdir, "kubeconfig", kubeconfig.encode()))
-    key_file = _private_file(workdir, "api-key", fetch_api_key(outputs, env))
+    key_file = _private_file(workdir, "api-key", fetch_api_key(env))
     extra: list[str] = ["--summary", str(args.summary)] if args.summary else []
     if str(outputs.get("generatorUrl", "")).startswith("https://"):
         extra += ["--ca-file", str(_private_file(workdir, "gateway.crt", fetch_gateway_certificate(env)))]

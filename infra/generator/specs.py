@@ -67,8 +67,8 @@ def cloud_budget_share(config: GeneratorConfig, tracks: int) -> float:
 def generator_env(
     config: GeneratorConfig, api_key_file: str | None, *, tracks: int = 1
 ) -> list[k8s.core.v1.EnvVarArgsDict]:
-    """The app's settings (docs/service.md, "Settings"). The cloud key is only ever a file path, never a value. `tracks`: how many
-    Deployments (stable, canary) share the cloud budget."""
+    """The app's settings (docs/service.md, "Settings"). The cloud key is only ever a file path, never a value.
+    `tracks`: how many Deployments (stable, canary) share the cloud budget."""
     values = {
         "OLLAMA_BASE_URL": topology.service_url(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT),
         "GENERATOR_MODEL": config.model,

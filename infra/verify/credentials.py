@@ -1,10 +1,10 @@
 """The verification's own credential: the API key of the gateway client named `verify`.
 
 The gateway authenticates every public route with a per-client key sent in `x-api-key` (docs/gateway.md). Verification
-is one such client. Its key lives in the platform's secret store under the names below, which the deploy
-workflow reads (`tools/verify_stack.py`) and whichever component creates the gateway's keys must use:
-- dev: the Kubernetes Secret `api-key-verify` in the `gateway` namespace, data key `api-key`;
-- prod: the Key Vault secret `api-key-verify`.
+is one such client. Its key is the `verify` entry of the Kubernetes Secret the gateway itself reads the keys from
+(`gateway/api-key-secrets`: written by the program in dev, copied from Key Vault by the CSI driver in prod), so
+the deploy workflow (`tools/verify_stack.py`) reads it the same way in every environment, with the stack's
+kubeconfig, and never needs to pass the Key Vault firewall. A test ties these names to the rendered TrafficPolicy.
 
 The key reaches `python -m infra.verify` through a file (`--api-key-file`) or the environment
 (`PROMPT2PROD_VERIFY_API_KEY`), never through argv (visible in `ps`), and is never printed.
@@ -18,15 +18,16 @@ from pathlib import Path
 from typing import Final
 
 from infra import topology
+from infra.config.gateway import VERIFY_CLIENT
 
-CLIENT: Final = "verify"
+CLIENT: Final = VERIFY_CLIENT
 """The key's name at the gateway; the gateway forwards it to the generator as `x-prompt2prod-client`."""
 API_KEY_HEADER: Final = "x-api-key"
 CLIENT_HEADER: Final = "x-prompt2prod-client"
 KUBERNETES_SECRET_NAMESPACE: Final = topology.NAMESPACE_GATEWAY
-KUBERNETES_SECRET_NAME: Final = f"api-key-{CLIENT}"
-KUBERNETES_SECRET_KEY: Final = "api-key"  # noqa: S105 - the data key's name, not a key
-KEY_VAULT_SECRET_NAME: Final = f"api-key-{CLIENT}"
+KUBERNETES_SECRET_NAME: Final = "api-key-secrets"  # noqa: S105 - the Secret's name, not a key
+"""The Secret the gateway's `apiKeyAuth` reads: one entry per client, named by the client."""
+KUBERNETES_SECRET_KEY: Final = CLIENT
 ENV_VAR: Final = "PROMPT2PROD_VERIFY_API_KEY"
 _MAX_KEY_BYTES = 4096
 

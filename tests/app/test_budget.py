@@ -1,8 +1,8 @@
 """The cloud budget guard over HTTP: cloud generations only for a client the gateway authenticated, at most the
 configured number per client per hour on this pod, each one counted on /metrics by client.
 
-Guards issue 12: anyone could spend the cloud provider's budget through `x-llm-mode: cloud`. A cloud request
-without the gateway's client header must never reach the provider; one client spending its budget must not stop
+Guards the public surface's promise: anyone could spend the cloud provider's budget through `x-llm-mode: cloud`. A cloud
+request without the gateway's client header must never reach the provider; one client spending its budget must not stop
 another, nor local mode.
 """
 

@@ -1,11 +1,13 @@
 """`make verify` (`python -m tools.verify_stack`) brings the cluster to the verification command: the outputs and
-kubeconfig from Pulumi, the `verify` key from the stack's secret store, Prometheus and Loki through port-forwards.
+kubeconfig from Pulumi, the `verify` key from the Secret the gateway reads its keys from, Prometheus and Loki
+through port-forwards.
 
-Fake `pulumi`, `kubectl` and `az` first on PATH answer as the real ones do (kubectl's port-forward prints its
-forwarding line and then blocks, pointing at the real local Prometheus and fake Loki); the checks then run for
-real against the platform of tests/delivery/conftest.py. Guards: the right secret store is read, the kubeconfig
-and the key live in private files that are gone afterwards, the key is never printed, and an unreachable stack
-stops with exit 2 and the failing command's error.
+Fake `pulumi` and `kubectl` (and an `az` that must never be called) first on PATH answer as the real ones do
+(kubectl's port-forward prints its forwarding line and then blocks, pointing at the real local Prometheus and fake
+Loki); the checks then run for real against the platform of tests/delivery/conftest.py. Guards: the key is read
+where the gateway reads it, in every environment (never through the Key Vault firewall); the kubeconfig and the
+key live in private files that are gone afterwards; the key is never printed; an unreachable stack stops with
+exit 2 and the failing command's error.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ case "$*" in
     echo "Forwarding from 127.0.0.1:$FAKE_PROMETHEUS_PORT -> 9090"; exec sleep 60;;
   *"port-forward"*"svc/loki :3100"*)
     echo "Forwarding from 127.0.0.1:$FAKE_LOKI_PORT -> 3100"; exec sleep 60;;
-  *"get secret api-key-verify --namespace gateway --output jsonpath={.data.api-key}"*)
+  *"get secret api-key-secrets --namespace gateway --output jsonpath={.data.verify}"*)
     if [ -n "$FAKE_SECRET_MISSING" ]; then
-      echo 'Error from server (NotFound): secrets "api-key-verify" not found' >&2; exit 1
+      echo 'Error from server (NotFound): secrets "api-key-secrets" not found' >&2; exit 1
     fi
     printf '%s' "$FAKE_KEY_B64";;
   *) echo "unexpected kubectl call" >&2; exit 3;;
@@ -51,8 +53,7 @@ esac
 """
 FAKE_AZ = """#!/bin/sh
 printf 'az %s\\n' "$*" >> "$FAKE_LOG"
-[ "$*" = "keyvault secret show --vault-name kv-prompt2prod --name api-key-verify --query value --output tsv" ] || exit 3
-echo "$FAKE_KEY"
+exit 3
 """
 
 
@@ -112,23 +113,25 @@ def test_dev_reads_the_kubernetes_secret_and_verifies_through_port_forwards(plat
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith("verify-")] == []
 
 
-def test_a_stack_with_a_key_vault_reads_the_key_from_it(platform: Running, tmp_path: Path) -> None:
+def test_a_stack_with_a_key_vault_reads_the_synced_secret_not_the_vault(platform: Running, tmp_path: Path) -> None:
+    """prod's keys live in Key Vault, whose firewall refuses hosted runners; the CSI-synced Secret is what the
+    gateway reads, and the runner reaches it through the cluster's API like everything else it checks."""
     completed = verify_stack(
         platform, tmp_path, platform.outputs(keyVaultUri="https://kv-prompt2prod.vault.azure.net/")
     )
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     calls = (tmp_path / "calls.log").read_text()
-    assert "az keyvault secret show --vault-name kv-prompt2prod --name api-key-verify" in calls
-    assert "get secret api-key-verify" not in calls
+    assert "get secret api-key-secrets --namespace gateway --output jsonpath={.data.verify}" in calls
+    assert "az " not in calls
 
 
 def test_a_missing_key_stops_before_any_check_with_kubectls_error(platform: Running, tmp_path: Path) -> None:
     completed = verify_stack(platform, tmp_path, platform.outputs(), FAKE_SECRET_MISSING="1")
 
     assert completed.returncode == 2
-    assert "cannot reach stack dev: `kubectl get secret api-key-verify …` failed" in completed.stderr
-    assert 'secrets "api-key-verify" not found' in completed.stderr
+    assert "cannot reach stack dev: `kubectl get secret api-key-secrets …` failed" in completed.stderr
+    assert 'secrets "api-key-secrets" not found' in completed.stderr
     assert "port-forward" not in (tmp_path / "calls.log").read_text()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import app.main  # noqa: F401 - importing the app defines every ServiceError the service can raise
 from app.errors import ServiceError
 from app.metrics import METRICS
 from app.settings import Settings

@@ -1,7 +1,7 @@
 """What the internet can reach, decided by Gateway API route matching over each render's own objects.
 
-Guards issue 12: the LLM host forwarded `PathPrefix /` to Ollama (one `DELETE /api/delete` removed the model and
-took the whole API down), the generator had no authentication and `/metrics` was public. For every public host,
+Guards the public surface: the LLM host forwarded `PathPrefix /` to Ollama (one `DELETE /api/delete` removed the model
+and took the whole API down), the generator had no authentication and `/metrics` was public. For every public host,
 listener, method and every value (or absence) of `x-llm-mode`, the rule that wins (`policy.gateway_api`) must not
 forward Ollama's state-changing API or `/metrics`; every rule that does forward to the generator or Ollama must
 be behind the gateway's API-key policy; Grafana, the one route without it, must keep its own login.

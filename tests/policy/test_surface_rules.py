@@ -1,8 +1,8 @@
 """The policy pack's public-surface rules: both renders pass; each way of exposing too much is caught.
 
-Broken inputs are the mistakes issue 12 found or could come back: the LLM host's `PathPrefix /` to Ollama, a
-generator route without a key, `/metrics` served publicly, an auth policy disabled on a route, and ways around a
-path allow-list (a rewrite or a mirror to Ollama, a regular expression).
+Broken inputs are the mistakes a review of the public surface found or could come back: the LLM host's `PathPrefix /` to
+Ollama, a generator route without a key, `/metrics` served publicly, an auth policy disabled on a route, and ways around
+a path allow-list (a rewrite or a mirror to Ollama, a regular expression).
 """
 
 from __future__ import annotations
