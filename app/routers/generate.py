@@ -85,9 +85,18 @@ class _ProgressResponse(StreamingResponse):
     """NDJSON events until the result or an error event, cut short when the client leaves (cancelling the
     backend call even while it sends nothing) or, as a last resort, at the request's deadline."""
 
-    def __init__(self, lines: AsyncGenerator[bytes, None], deadline: Deadline, request: Request) -> None:
-        super().__init__(lines, media_type=NDJSON)
-        self._lines = lines
+    def __init__(
+        self,
+        request: Request,
+        events: AsyncGenerator[dict[str, Any] | GenerateResponse, None],
+        head: list[dict[str, Any] | GenerateResponse],
+        slot: Slot,
+        deadline: Deadline,
+    ) -> None:
+        self._lines = _progress(request, events, head)
+        super().__init__(self._lines, media_type=NDJSON)
+        self._events = events
+        self._slot = slot
         self._deadline = deadline
         self._request = request
 
@@ -102,8 +111,11 @@ class _ProgressResponse(StreamingResponse):
             if final_status(self._request.scope) is None:
                 set_final_status(self._request.scope, exc.status_code)
         finally:
-            # Cancelled while handing a line on, the generator would otherwise keep its slot until collected.
+            # Here, not in the generator of lines: that one never starts when the headers cannot go out (a
+            # client that reads nothing), and closing an unstarted generator runs none of its code.
             await self._lines.aclose()
+            self._slot.release()
+            await self._events.aclose()
 
 
 def _error_line(exc: ServiceError) -> bytes:
@@ -113,7 +125,6 @@ def _error_line(exc: ServiceError) -> bytes:
 async def _progress(
     request: Request,
     events: AsyncGenerator[dict[str, Any] | GenerateResponse, None],
-    slot: Slot,
     head: list[dict[str, Any] | GenerateResponse],
 ) -> AsyncGenerator[bytes, None]:
     try:
@@ -129,9 +140,6 @@ async def _progress(
         logger.exception("unexpected error while streaming")
         set_final_status(request.scope, 500)
         yield _line({"event": "error", "status": 500, "detail": "internal error"})
-    finally:
-        slot.release()
-        await events.aclose()
 
 
 async def _stream(request: Request, service: GenerationService, mode: Mode, prompt: str, model: str) -> Response:
@@ -146,7 +154,7 @@ async def _stream(request: Request, service: GenerationService, mode: Mode, prom
         await events.aclose()
         raise
     head: list[dict[str, Any] | GenerateResponse] = [{"event": "started", "mode": mode, "model": model}, first]
-    return _ProgressResponse(_progress(request, events, slot, head), deadline, request)
+    return _ProgressResponse(request, events, head, slot, deadline)
 
 
 @router.post(

@@ -5,6 +5,7 @@ request, retries and streams included; a client that sends its request too slowl
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from tests.app.conftest import RunningService, ServiceFactory
-from tests.app.fakes import FakeBackend, FakeOllama, FakeOpenAI
+from tests.app.fakes import FakeBackend, FakeOllama, FakeOpenAI, project_answer
 from tests.app.faults import trickle, wire
 from tests.app.test_observability import scrape, value
 
@@ -173,3 +174,41 @@ async def test_a_client_that_sends_its_request_too_slowly_is_cut_off(
     assert ollama.requests == []
     assert await inflight(service) == 0
     writer.close()
+
+
+async def open_unread(service: RunningService) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection whose client reads nothing, with a small receive buffer: the service's writes back up."""
+    address = urlsplit(service.url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (address.hostname, address.port))
+    return await asyncio.open_connection(sock=sock)
+
+
+@pytest.mark.parametrize("end", ["deadline", "disconnect"])
+async def test_a_stream_whose_first_byte_never_goes_out_still_frees_its_slot(
+    service_factory: ServiceFactory, ollama: FakeOllama, end: str
+) -> None:
+    # The first answer (4 MB) fills a connection whose client reads nothing; the NDJSON request pipelined behind
+    # it has its first event, but its headers wait for the connection to drain, until the deadline or the
+    # client leaves. Either way its generation slot must come back, or such requests lock everyone out.
+    ollama.answer_with(project_answer([{"path": f"f{i}.py", "content": "x" * 250_000} for i in range(15)]))
+    service = await service_factory(request_timeout_seconds=1.0, max_concurrent_generations=1)
+    _, writer = await open_unread(service)
+    try:
+        body = json.dumps({"prompt": "x"}).encode()
+        writer.write(raw_request({}, body) + raw_request({"accept": "application/x-ndjson"}, body))
+        await writer.drain()
+        await eventually(lambda: len(ollama.requests) == 2)
+        await asyncio.sleep(0.3)  # the stream's first event is in; its headers wait
+
+        if end == "disconnect":
+            writer.transport.abort()
+        await asyncio.sleep(1.2)  # past the deadline
+
+        assert await inflight(service) == 0
+    finally:
+        writer.transport.abort()
+    after = await service.client.post("/generate", json={"prompt": "x"})
+    assert after.status_code == 200
