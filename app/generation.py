@@ -143,7 +143,8 @@ class GenerationService:
                 raise
             self._observe(mode, model, time.perf_counter() - started, completion)
             try:
-                return Outcome(await parse_project(completion.text), completion, attempt)
+                async with deadline.own_work():
+                    return Outcome(await parse_project(completion.text), completion, attempt)
             except UnusableAnswer as exc:
                 self._unusable(mode, model, attempt, exc)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
@@ -179,7 +180,8 @@ class GenerationService:
                 await events.aclose()
             self._observe(mode, model, time.perf_counter() - started, completion)
             try:
-                project = await parse_project(completion.text)
+                async with deadline.own_work():
+                    project = await parse_project(completion.text)
             except UnusableAnswer as exc:
                 self._unusable(mode, model, attempt, exc)
                 yield {"event": "retry", "attempt": attempt, "reason": str(exc)}

@@ -182,15 +182,26 @@ async def generate(body: GenerateRequest, request: Request, service: GenerationD
     deadline = service.deadline()
     slot = service.admit()
     try:
-        outcome = await watched(request.receive, service.run(mode, body.prompt, model, deadline), deadline)
+        work = _project(service, mode, body.prompt, model, deadline, zipped=wanted == ZIP)
+        result, archive = await watched(request.receive, work, deadline)
     finally:
         slot.release()
-    result = service.respond(mode, outcome)
     log_fields(request.scope).update(files=len(result.files), attempts=result.attempts)
-    if wanted == ZIP:
-        pairs = [(item.path, item.content) for item in result.files]
-        # Deflating megabytes takes long enough to hold up every other request.
-        size = sum(len(content) for _, content in pairs)
-        archive = zip_project(pairs) if size < MAX_TOTAL_BYTES // 16 else await offload(lambda: zip_project(pairs))
+    if archive is not None:
         return Response(archive, media_type=ZIP, headers={"Content-Disposition": 'attachment; filename="project.zip"'})
     return Response(result.model_dump_json(), media_type=JSON)
+
+
+async def _project(
+    service: GenerationService, mode: Mode, prompt: str, model: str, deadline: Deadline, *, zipped: bool
+) -> tuple[GenerateResponse, bytes | None]:
+    """The project, and its zip archive when asked for: all of it within the request's deadline."""
+    result = service.respond(mode, await service.run(mode, prompt, model, deadline))
+    if not zipped:
+        return result, None
+    pairs = [(item.path, item.content) for item in result.files]
+    if sum(len(content) for _, content in pairs) < MAX_TOTAL_BYTES // 16:
+        return result, zip_project(pairs)
+    # Deflating megabytes takes long enough to hold up every other request.
+    async with deadline.own_work():
+        return result, await offload(lambda: zip_project(pairs))

@@ -5,6 +5,7 @@ request, retries and streams included; a client that sends its request too slowl
 
 import asyncio
 import json
+import random
 import socket
 import time
 from collections.abc import Callable
@@ -150,6 +151,35 @@ async def test_a_stream_that_never_ends_stops_at_the_request_deadline_with_an_er
     samples = scrape((await service.client.get("/metrics")).text)
     assert value(samples, "generator_http_requests_total", route="/generate", status="504") == 1
     assert value(samples, "generator_http_requests_total", route="/generate", status="200") == 0
+
+
+async def test_a_stream_whose_answer_takes_past_the_deadline_to_check_still_ends_with_an_error_event(
+    service_factory: ServiceFactory, ollama: FakeOllama
+) -> None:
+    # 25 000 copies of a path 120 folders deep: checking them takes longer than the whole request may.
+    ollama.answer_with(json.dumps({"files": [{"path": "a/" * 119 + "b", "content": ""}] * 25_000, "summary": "s"}))
+    service = await service_factory(request_timeout_seconds=0.6)
+
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"})
+
+    last = json.loads(response.text.splitlines()[-1])
+    assert last == {"event": "error", "status": 504, "detail": last["detail"]}
+    assert "REQUEST_TIMEOUT_SECONDS" in last["detail"]
+    await assert_served_within(service, "1.0")
+
+
+async def test_packing_the_zip_counts_against_the_deadline(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
+    # A 3.8 MB answer is checked 0.15 s before the deadline, and packing it takes about that long (0.1 to 0.3 s on
+    # two cores): the archive in time, or a 504 in time, never a late archive.
+    files = [{"path": f"f{i}.py", "content": random.Random(i).randbytes(100_000).hex()} for i in range(19)]
+    ollama.answer_with(project_answer(files))
+    ollama.delay = 0.75
+    service = await service_factory(request_timeout_seconds=1.0)
+
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": ACCEPT["zip"]})
+
+    assert response.status_code in (200, 504)
+    await assert_served_within(service, "1.0")
 
 
 @pytest.mark.parametrize(
