@@ -2,10 +2,12 @@
 
 A backend (or whatever answers in its place) is not trusted with the service's memory or its event loop: the
 bytes of one answer are capped while they are read (a declared Content-Length over the cap is refused before
-reading), streamed lines share that cap whatever their length, and a large JSON document is parsed off the
-event loop (app/offload.py) so that `/health` keeps answering. Each failure is the backend's fault: 502.
+reading), streamed lines share that cap whatever their length and are handed on a few at a time, and a large
+JSON document is parsed off the event loop (app/offload.py), so that `/health` keeps answering. Each failure
+is the backend's fault: 502.
 """
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any, Final
@@ -19,6 +21,8 @@ from app.offload import offload
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 #: Documents up to this size are parsed on the event loop; a thread hop costs more than parsing them.
 INLINE_PARSE_BYTES: Final = 256 * 1024
+#: Streamed lines handed on between two turns of the event loop (see `read_lines`).
+LINES_PER_TURN: Final = 64
 
 
 def _too_large(name: str) -> BackendStatusError:
@@ -48,7 +52,7 @@ async def read_lines(name: str, response: aiohttp.ClientResponse) -> AsyncIterat
     """The non-blank lines of a streamed body, stripped; all of them together within MAX_BODY_BYTES."""
     _check_headers(name, response)
     pending = bytearray()
-    total = 0
+    total = lines_read = 0
     async for chunk in response.content.iter_any():
         total += len(chunk)
         if total > MAX_BODY_BYTES:
@@ -61,6 +65,11 @@ async def read_lines(name: str, response: aiohttp.ClientResponse) -> AsyncIterat
         for line in lines:
             if line := line.strip():
                 yield bytes(line)
+                lines_read += 1
+                # One read can hold thousands of tiny lines (a token each), all buffered: handing them all on
+                # without a pause would hold the event loop, and /health, for the whole burst.
+                if lines_read % LINES_PER_TURN == 0:
+                    await asyncio.sleep(0)
     if line := pending.strip():
         yield bytes(line)
 

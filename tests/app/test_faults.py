@@ -3,8 +3,10 @@ documented 502/503/504 (or 200 where the service copes), as an HTTP error or as 
 in both modes and all three response kinds; and the service is still healthy afterwards.
 """
 
+import asyncio
 import io
 import json
+import time
 import zipfile
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 
 from tests.app.conftest import ServiceFactory
 from tests.app.fakes import FakeOllama, FakeOpenAI
-from tests.app.faults import FAULTS, Fault
+from tests.app.faults import FAULTS, Fault, token_per_line
 from tests.app.test_observability import scrape, value
 
 KINDS = {"json": "application/json", "zip": "application/zip", "ndjson": "application/x-ndjson"}
@@ -60,3 +62,35 @@ async def test_backend_fault_maps_to_a_documented_status(
     assert value(samples, "generator_http_requests_total", status="500") == 0
     assert value(samples, "generator_inflight_generations") == 0
     assert (await service.client.get("/health")).status_code == 200
+
+
+@pytest.mark.parametrize("mode", ["local", "cloud"])
+async def test_streams_of_a_token_per_line_do_not_hold_up_health(
+    service_factory: ServiceFactory, ollama: FakeOllama, cloud: FakeOpenAI, mode: str
+) -> None:
+    ollama.fault = cloud.fault = token_per_line
+    service = await service_factory()
+    waits: list[float] = []
+    finished = asyncio.Event()
+
+    async def probe() -> None:
+        while not finished.is_set():
+            started = time.perf_counter()
+            assert (await service.client.get("/health")).status_code == 200
+            waits.append(time.perf_counter() - started)
+            await asyncio.sleep(0.01)
+
+    prober = asyncio.create_task(probe())
+    responses = await asyncio.gather(
+        *(
+            service.client.post(
+                "/generate", json={"prompt": "x"}, headers={"x-llm-mode": mode, "accept": KINDS["ndjson"]}
+            )
+            for _ in range(4)
+        )
+    )
+    finished.set()
+    await prober
+
+    assert [json.loads(response.text.splitlines()[-1])["event"] for response in responses] == ["result"] * 4
+    assert max(waits) < 0.5  # seconds; 2.2 s when each read's lines were all handed on in one go
