@@ -28,8 +28,9 @@ logger = logging.getLogger("app.generate")
 
 
 class _BodyRoute(APIRoute):
-    """FastAPI answers 400 when `json.loads` fails other than on syntax (invalid UTF-8, nesting too deep), and
-    when the client leaves while sending its body; the contract says 422 for a body that is not JSON."""
+    """FastAPI answers 400 when `json.loads` fails other than on syntax (invalid UTF-8, nesting too deep, a
+    number of more than 4300 digits), and when the client leaves while sending its body; the contract says 422
+    for a body that is not JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -40,14 +41,22 @@ class _BodyRoute(APIRoute):
             except HTTPException as exc:
                 if isinstance(exc.__cause__, ClientDisconnect):
                     raise ClientGone from exc
-                if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeDecodeError, RecursionError)):
-                    problem = "not UTF-8" if isinstance(exc.__cause__, UnicodeDecodeError) else "nested too deep"
+                if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+                    problem = _json_problem(exc.__cause__)
                     raise RequestValidationError(
                         [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {problem}"}]
                     ) from exc
                 raise
 
         return route
+
+
+def _json_problem(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "nested too deep"
+    return "a number too long"  # int() refuses more than sys.get_int_max_str_digits() digits
 
 
 router = APIRouter(tags=["generate"], route_class=_BodyRoute)
