@@ -140,6 +140,8 @@ async def _progress(
         for event in head:
             yield _line(event)
         async for event in events:
+            if isinstance(event, GenerateResponse):
+                log_fields(request.scope).update(files=len(event.files), attempts=event.attempts)
             yield _line(event)
     except ServiceError as exc:
         set_final_status(request.scope, exc.status_code)
