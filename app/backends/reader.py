@@ -15,6 +15,7 @@ from typing import Any, Final
 import aiohttp
 
 from app.errors import BackendStatusError
+from app.jsonlimits import too_wide
 from app.offload import offload
 
 #: Twice the project cap (4 MiB of files): room for the JSON escaping of the model's answer, twice over.
@@ -74,10 +75,22 @@ async def read_lines(name: str, response: aiohttp.ClientResponse) -> AsyncIterat
         yield bytes(line)
 
 
+class _TooWide(ValueError):
+    """More JSON objects and arrays than a project needs (app/jsonlimits.py)."""
+
+
+def _loads(raw: bytes | bytearray) -> Any:
+    if too_wide(raw):
+        raise _TooWide
+    return json.loads(raw)
+
+
 async def decode_json_object(name: str, raw: bytes | bytearray) -> dict[str, Any]:
     """A backend's JSON body (or one streamed line of it) as an object; anything else is its fault (502)."""
     try:
-        value = json.loads(raw) if len(raw) <= INLINE_PARSE_BYTES else await offload(lambda: json.loads(raw))
+        value = _loads(raw) if len(raw) <= INLINE_PARSE_BYTES else await offload(lambda: _loads(raw))
+    except _TooWide as exc:
+        raise BackendStatusError(f"{name} answered with more JSON objects and arrays than a project needs") from exc
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         raise BackendStatusError(f"{name} answered with a body that is not JSON") from exc
     if not isinstance(value, dict):
