@@ -8,7 +8,7 @@ whatever the response mode, so that its generation slot is free again.
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
 from starlette.types import Receive
@@ -54,6 +54,11 @@ class Deadline:
             if call_end >= self._work_end:
                 raise RequestTimeout("the request did not finish within REQUEST_TIMEOUT_SECONDS") from exc
             raise BackendTimeout(f"{backend} did not answer within LLM_TIMEOUT_SECONDS") from exc
+
+    def own_work(self) -> AbstractAsyncContextManager[None]:
+        """Bound the service's own work on an answer (checking it, packing the zip) as backend work is: it
+        stops just before the deadline, so that the 504 or the NDJSON error event still goes out in time."""
+        return self.until(self._work_end, "the service")
 
 
 async def _disconnected(receive: Receive) -> None:

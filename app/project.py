@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from app.jsonlimits import too_wide
 from app.paths import CI_WORKFLOW, PathSet, normalize_path, unsafe_path_reason
 
 MAX_FILES: Final = 200
@@ -73,6 +74,8 @@ def _candidates(text: str) -> list[str]:
 
 
 def _load_json(text: str) -> Any:
+    if too_wide(text):
+        raise UnusableAnswer("the model's answer holds more JSON objects and arrays than a project needs")
     for candidate in _candidates(text):
         try:
             return json.loads(candidate)

@@ -6,6 +6,7 @@ service run locally behaves as it does when deployed.
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,7 +40,15 @@ class Settings(BaseSettings):
 
     @field_validator("ollama_base_url", "cloud_llm_base_url")
     @classmethod
-    def _strip_trailing_slash(cls, value: str) -> str:
+    def _base_url(cls, value: str) -> str:
+        # Checked once here: a mistyped URL would otherwise show only as "unreachable" on every request.
+        parts = urlsplit(value)
+        try:
+            port = parts.port
+        except ValueError:  # not a number, or over 65535
+            port = 0
+        if not parts.hostname or port == 0 or parts.query or parts.fragment or any(c.isspace() for c in value):
+            raise ValueError("must be an http(s) URL with a host, a port from 1 to 65535 if any, no query or spaces")
         return value.rstrip("/")
 
 

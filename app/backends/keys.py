@@ -44,6 +44,8 @@ def _read_key_file(path: Path) -> str:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise BackendNotConfigured(f"cloud mode is not configured: {source} is not a regular file")
         raw = os.read(fd, MAX_KEY_BYTES + 1)
+    except OSError as exc:
+        raise BackendNotConfigured(f"cloud mode is not configured: {source} cannot be read ({exc.strerror})") from None
     finally:
         os.close(fd)
     if len(raw) > MAX_KEY_BYTES:

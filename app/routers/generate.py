@@ -29,8 +29,9 @@ logger = logging.getLogger("app.generate")
 
 
 class _BodyRoute(APIRoute):
-    """FastAPI answers 400 when `json.loads` fails other than on syntax (invalid UTF-8, nesting too deep), and
-    when the client leaves while sending its body; the contract says 422 for a body that is not JSON."""
+    """FastAPI answers 400 when `json.loads` fails other than on syntax (invalid UTF-8, nesting too deep, a
+    number of more than 4300 digits), and when the client leaves while sending its body; the contract says 422
+    for a body that is not JSON."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -41,14 +42,22 @@ class _BodyRoute(APIRoute):
             except HTTPException as exc:
                 if isinstance(exc.__cause__, ClientDisconnect):
                     raise ClientGone from exc
-                if exc.status_code == 400 and isinstance(exc.__cause__, (UnicodeDecodeError, RecursionError)):
-                    problem = "not UTF-8" if isinstance(exc.__cause__, UnicodeDecodeError) else "nested too deep"
+                if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+                    problem = _json_problem(exc.__cause__)
                     raise RequestValidationError(
                         [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {problem}"}]
                     ) from exc
                 raise
 
         return route
+
+
+def _json_problem(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "nested too deep"
+    return "a number too long"  # int() refuses more than sys.get_int_max_str_digits() digits
 
 
 router = APIRouter(tags=["generate"], route_class=_BodyRoute)
@@ -94,9 +103,18 @@ class _ProgressResponse(StreamingResponse):
     """NDJSON events until the result or an error event, cut short when the client leaves (cancelling the
     backend call even while it sends nothing) or, as a last resort, at the request's deadline."""
 
-    def __init__(self, lines: AsyncGenerator[bytes, None], deadline: Deadline, request: Request) -> None:
-        super().__init__(lines, media_type=NDJSON)
-        self._lines = lines
+    def __init__(
+        self,
+        request: Request,
+        events: AsyncGenerator[dict[str, Any] | GenerateResponse, None],
+        head: list[dict[str, Any] | GenerateResponse],
+        slot: Slot,
+        deadline: Deadline,
+    ) -> None:
+        self._lines = _progress(request, events, head)
+        super().__init__(self._lines, media_type=NDJSON)
+        self._events = events
+        self._slot = slot
         self._deadline = deadline
         self._request = request
 
@@ -111,8 +129,11 @@ class _ProgressResponse(StreamingResponse):
             if final_status(self._request.scope) is None:
                 set_final_status(self._request.scope, exc.status_code)
         finally:
-            # Cancelled while handing a line on, the generator would otherwise keep its slot until collected.
+            # Here, not in the generator of lines: that one never starts when the headers cannot go out (a
+            # client that reads nothing), and closing an unstarted generator runs none of its code.
             await self._lines.aclose()
+            self._slot.release()
+            await self._events.aclose()
 
 
 def _error_line(exc: ServiceError) -> bytes:
@@ -122,13 +143,14 @@ def _error_line(exc: ServiceError) -> bytes:
 async def _progress(
     request: Request,
     events: AsyncGenerator[dict[str, Any] | GenerateResponse, None],
-    slot: Slot,
     head: list[dict[str, Any] | GenerateResponse],
 ) -> AsyncGenerator[bytes, None]:
     try:
         for event in head:
             yield _line(event)
         async for event in events:
+            if isinstance(event, GenerateResponse):
+                log_fields(request.scope).update(files=len(event.files), attempts=event.attempts)
             yield _line(event)
     except ServiceError as exc:
         set_final_status(request.scope, exc.status_code)
@@ -138,9 +160,6 @@ async def _progress(
         logger.exception("unexpected error while streaming")
         set_final_status(request.scope, 500)
         yield _line({"event": "error", "status": 500, "detail": "internal error"})
-    finally:
-        slot.release()
-        await events.aclose()
 
 
 async def _stream(
@@ -157,7 +176,7 @@ async def _stream(
         await events.aclose()
         raise
     head: list[dict[str, Any] | GenerateResponse] = [{"event": "started", "mode": mode, "model": model}, first]
-    return _ProgressResponse(_progress(request, events, slot, head), deadline, request)
+    return _ProgressResponse(request, events, head, slot, deadline)
 
 
 @router.post(
@@ -187,15 +206,26 @@ async def generate(body: GenerateRequest, request: Request, service: GenerationD
     deadline = service.deadline()
     slot = service.admit(client)
     try:
-        outcome = await watched(request.receive, service.run(mode, body.prompt, model, deadline), deadline)
+        work = _project(service, mode, body.prompt, model, deadline, zipped=wanted == ZIP)
+        result, archive = await watched(request.receive, work, deadline)
     finally:
         slot.release()
-    result = service.respond(mode, outcome)
     log_fields(request.scope).update(files=len(result.files), attempts=result.attempts)
-    if wanted == ZIP:
-        pairs = [(item.path, item.content) for item in result.files]
-        # Deflating megabytes takes long enough to hold up every other request.
-        size = sum(len(content) for _, content in pairs)
-        archive = zip_project(pairs) if size < MAX_TOTAL_BYTES // 16 else await offload(lambda: zip_project(pairs))
+    if archive is not None:
         return Response(archive, media_type=ZIP, headers={"Content-Disposition": 'attachment; filename="project.zip"'})
     return Response(result.model_dump_json(), media_type=JSON)
+
+
+async def _project(
+    service: GenerationService, mode: Mode, prompt: str, model: str, deadline: Deadline, *, zipped: bool
+) -> tuple[GenerateResponse, bytes | None]:
+    """The project, and its zip archive when asked for: all of it within the request's deadline."""
+    result = service.respond(mode, await service.run(mode, prompt, model, deadline))
+    if not zipped:
+        return result, None
+    pairs = [(item.path, item.content) for item in result.files]
+    if sum(len(content) for _, content in pairs) < MAX_TOTAL_BYTES // 16:
+        return result, zip_project(pairs)
+    # Deflating megabytes takes long enough to hold up every other request.
+    async with deadline.own_work():
+        return result, await offload(lambda: zip_project(pairs))

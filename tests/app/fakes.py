@@ -99,7 +99,7 @@ class FakeBackend(ABC):
 class FakeOllama(FakeBackend):
     models: list[str] = field(default_factory=lambda: [DEFAULT_MODEL, "llama3.2:latest"])
     tags_delay: float = 0.0
-    tags_body: Any = None  # answered by /api/tags instead of the listing of `models`
+    tags_body: Any = None  # answered by /api/tags instead of the listing of `models` (bytes: as they are)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/api/chat", self.chat), web.get("/api/tags", self.tags)]
@@ -109,6 +109,8 @@ class FakeOllama(FakeBackend):
         await asyncio.sleep(self.tags_delay)
         if self.fail_status:
             return web.json_response({"error": "boom"}, status=self.fail_status)
+        if isinstance(self.tags_body, bytes):
+            return web.Response(body=self.tags_body, content_type="application/json")
         if self.tags_body is not None:
             return web.json_response(self.tags_body)
         return web.json_response(

@@ -164,6 +164,24 @@ async def hostile_metadata(request: web.Request, fake: FakeBackend) -> web.Strea
     return await _send(request, fake, wire(fake, project_answer(), model="\ud800" * 5000, tokens=10**400))
 
 
+#: A whole project, streamed below a character per line (or event).
+TOKEN_PER_LINE_ANSWER = project_answer([{"path": "main.py", "content": "x" * 50_000}])
+
+
+@functools.cache
+def _token_per_line_body(ollama: bool) -> bytes:
+    if ollama:
+        lines = [json.dumps({"message": {"content": char}, "done": False}) + "\n" for char in TOKEN_PER_LINE_ANSWER]
+        return "".join(lines).encode() + b'{"message": {"content": ""}, "done": true}\n'
+    events = [f"data: {json.dumps({'choices': [{'delta': {'content': char}}]})}\n\n" for char in TOKEN_PER_LINE_ANSWER]
+    return "".join(events).encode() + b"data: [DONE]\n\n"
+
+
+async def token_per_line(request: web.Request, fake: FakeBackend) -> web.StreamResponse:
+    """A token per line, as models stream, but all at once: tens of thousands of lines in each read."""
+    return await _send(request, fake, _token_per_line_body(isinstance(fake, FakeOllama)))
+
+
 @dataclass(frozen=True)
 class Fault:
     name: str

@@ -55,8 +55,9 @@ async def test_invalid_request_is_422(client: httpx.AsyncClient, ollama: FakeOll
         b'{"prompt": "\xff\xfe"}',
         b"[" * 5000 + b"]" * 5000,
         b'{"prompt": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+        b'{"prompt": "x", "model": ' + b"9" * 5000 + b"}",
     ],
-    ids=["syntax", "invalid-utf8", "nested-too-deep", "prompt-nested-too-deep"],
+    ids=["syntax", "invalid-utf8", "nested-too-deep", "prompt-nested-too-deep", "number-too-long"],
 )
 async def test_body_that_is_not_json_is_422(client: httpx.AsyncClient, ollama: FakeOllama, content: bytes) -> None:
     response = await client.post("/generate", content=content, headers={"content-type": "application/json"})

@@ -42,6 +42,11 @@ def absent(path: Path) -> None:
     pass
 
 
+def unreadable(path: Path) -> None:
+    # A regular file whose read fails (EIO), as on a failing disk or a broken mount.
+    path.symlink_to("/proc/self/mem")
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
@@ -52,8 +57,9 @@ def absent(path: Path) -> None:
         (blank, "empty"),
         (huge, "larger than"),
         (absent, "does not exist"),
+        (unreadable, "cannot be read"),
     ],
-    ids=["non-utf8", "fifo", "directory", "multi-line", "blank", "huge", "absent"],
+    ids=["non-utf8", "fifo", "directory", "multi-line", "blank", "huge", "absent", "unreadable"],
 )
 async def test_bad_key_file_leaves_local_mode_working_and_cloud_mode_503_until_a_key_appears(
     service_factory: ServiceFactory,
@@ -107,6 +113,26 @@ async def test_rotated_key_file_is_used_by_the_next_request(
 
     assert rejected.status_code == 502
     assert accepted.status_code == 200
+
+
+async def test_key_file_swapped_for_one_that_cannot_be_read_is_503_not_the_old_key(
+    service_factory: ServiceFactory, cloud: FakeOpenAI, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(cloud.api_key)
+    service = await service_factory(cloud_llm_api_key=None, cloud_llm_api_key_file=key_file)
+    before = await service.client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud"})
+
+    key_file.unlink()
+    unreadable(key_file)
+    after = [
+        await service.client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud"}) for _ in range(2)
+    ]
+
+    assert before.status_code == 200
+    assert [response.status_code for response in after] == [503, 503]
+    assert "cannot be read" in after[-1].json()["detail"]
+    assert len(cloud.requests) == 1
 
 
 async def test_multi_line_key_in_the_environment_is_503_not_500(

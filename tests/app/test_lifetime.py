@@ -5,6 +5,8 @@ request, retries and streams included; a client that sends its request too slowl
 
 import asyncio
 import json
+import random
+import socket
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -14,7 +16,7 @@ from aiohttp import web
 
 from app.budget import CLIENT_HEADER
 from tests.app.conftest import TEST_CLIENT, RunningService, ServiceFactory
-from tests.app.fakes import FakeBackend, FakeOllama, FakeOpenAI
+from tests.app.fakes import FakeBackend, FakeOllama, FakeOpenAI, project_answer
 from tests.app.faults import trickle, wire
 from tests.support.exposition import scrape, value
 
@@ -153,6 +155,35 @@ async def test_a_stream_that_never_ends_stops_at_the_request_deadline_with_an_er
     assert value(samples, "generator_http_requests_total", route="/generate", status="200") == 0
 
 
+async def test_a_stream_whose_answer_takes_past_the_deadline_to_check_still_ends_with_an_error_event(
+    service_factory: ServiceFactory, ollama: FakeOllama
+) -> None:
+    # 25 000 copies of a path 120 folders deep: checking them takes longer than the whole request may.
+    ollama.answer_with(json.dumps({"files": [{"path": "a/" * 119 + "b", "content": ""}] * 25_000, "summary": "s"}))
+    service = await service_factory(request_timeout_seconds=0.6)
+
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": "application/x-ndjson"})
+
+    last = json.loads(response.text.splitlines()[-1])
+    assert last == {"event": "error", "status": 504, "detail": last["detail"]}
+    assert "REQUEST_TIMEOUT_SECONDS" in last["detail"]
+    await assert_served_within(service, "1.0")
+
+
+async def test_packing_the_zip_counts_against_the_deadline(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
+    # A 3.8 MB answer is checked 0.15 s before the deadline, and packing it takes about that long (0.1 to 0.3 s on
+    # two cores): the archive in time, or a 504 in time, never a late archive.
+    files = [{"path": f"f{i}.py", "content": random.Random(i).randbytes(100_000).hex()} for i in range(19)]
+    ollama.answer_with(project_answer(files))
+    ollama.delay = 0.75
+    service = await service_factory(request_timeout_seconds=1.0)
+
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": ACCEPT["zip"]})
+
+    assert response.status_code in (200, 504)
+    await assert_served_within(service, "1.0")
+
+
 @pytest.mark.parametrize(
     "sent",
     [b"POST /generate HTTP/1.1\r\nHost: test\r\nContent-Ty", raw_request({}, b'{"prompt": "x"}' + b" " * 100)[:-90]],
@@ -175,3 +206,41 @@ async def test_a_client_that_sends_its_request_too_slowly_is_cut_off(
     assert ollama.requests == []
     assert await inflight(service) == 0
     writer.close()
+
+
+async def open_unread(service: RunningService) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection whose client reads nothing, with a small receive buffer: the service's writes back up."""
+    address = urlsplit(service.url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (address.hostname, address.port))
+    return await asyncio.open_connection(sock=sock)
+
+
+@pytest.mark.parametrize("end", ["deadline", "disconnect"])
+async def test_a_stream_whose_first_byte_never_goes_out_still_frees_its_slot(
+    service_factory: ServiceFactory, ollama: FakeOllama, end: str
+) -> None:
+    # The first answer (4 MB) fills a connection whose client reads nothing; the NDJSON request pipelined behind
+    # it has its first event, but its headers wait for the connection to drain, until the deadline or the
+    # client leaves. Either way its generation slot must come back, or such requests lock everyone out.
+    ollama.answer_with(project_answer([{"path": f"f{i}.py", "content": "x" * 250_000} for i in range(15)]))
+    service = await service_factory(request_timeout_seconds=1.0, max_concurrent_generations=1)
+    _, writer = await open_unread(service)
+    try:
+        body = json.dumps({"prompt": "x"}).encode()
+        writer.write(raw_request({}, body) + raw_request({"accept": "application/x-ndjson"}, body))
+        await writer.drain()
+        await eventually(lambda: len(ollama.requests) == 2)
+        await asyncio.sleep(0.3)  # the stream's first event is in; its headers wait
+
+        if end == "disconnect":
+            writer.transport.abort()
+        await asyncio.sleep(1.2)  # past the deadline
+
+        assert await inflight(service) == 0
+    finally:
+        writer.transport.abort()
+    after = await service.client.post("/generate", json={"prompt": "x"})
+    assert after.status_code == 200

@@ -100,6 +100,20 @@ async def test_logs_are_json_lines_with_request_fields(
     assert all("secret plans" not in json.dumps(line) for line in lines)
 
 
+@pytest.mark.parametrize("accept", ["application/json", "application/zip", "application/x-ndjson"])
+async def test_a_generation_logs_its_files_and_attempts_whatever_the_representation(
+    service_factory: ServiceFactory, capsys: pytest.CaptureFixture[str], accept: str
+) -> None:
+    service = await service_factory()
+    capsys.readouterr()
+    await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": accept, "x-request-id": "gen-1"})
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+    access = [line for line in lines if line.get("request_id") == "gen-1" and "status" in line]
+    assert [(line["status"], line.get("files"), line.get("attempts")) for line in access] == [(200, 5, 1)]
+
+
 @pytest.mark.parametrize("source", ["env", "file"])
 async def test_api_key_never_appears_in_logs_or_responses(
     service_factory: ServiceFactory,

@@ -134,8 +134,13 @@ def test_api_key_is_hidden_in_repr(clean_env: pytest.MonkeyPatch) -> None:
         ("LLM_TIMEOUT_SECONDS", "-1"),
         ("REQUEST_TIMEOUT_SECONDS", "0"),
         ("OLLAMA_BASE_URL", "ollama:11434"),
+        ("OLLAMA_BASE_URL", "http://ollama:114340"),
+        ("OLLAMA_BASE_URL", "http://"),
+        ("OLLAMA_BASE_URL", "http://ollama :11434"),
+        ("CLOUD_LLM_BASE_URL", "https://openrouter.ai/api/v1?key=x"),
         ("LOG_LEVEL", "LOUD"),
     ],
+    ids=["not-positive", "negative", "zero", "no-scheme", "port", "no-host", "space", "query", "log-level"],
 )
 def test_invalid_values_fail_naming_the_variable(clean_env: pytest.MonkeyPatch, name: str, value: str) -> None:
     clean_env.setenv(name, value)
