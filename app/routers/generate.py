@@ -1,5 +1,7 @@
 """`POST /generate`: prompt in, project out (JSON, zip or NDJSON progress events)."""
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncGenerator, Callable, Coroutine
@@ -11,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.accept import JSON, NDJSON, ZIP, preferred
 from app.backends.base import Mode
@@ -26,6 +28,9 @@ from app.project import MAX_TOTAL_BYTES, zip_project
 from app.schemas import GenerateRequest, GenerateResponse
 
 logger = logging.getLogger("app.generate")
+
+# How long the final error event of a stream cut at its deadline may still take to go out.
+LAST_WORD_SECONDS = 1.0
 
 
 class _BodyRoute(APIRoute):
@@ -119,15 +124,27 @@ class _ProgressResponse(StreamingResponse):
         self._request = request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            await send(message)
+            started = started or message["type"] == "http.response.start"
+
         try:
-            await watched(receive, self.stream_response(send), self._deadline)
+            await watched(receive, self.stream_response(tracked), self._deadline)
         except ClientGone:
             set_final_status(self._request.scope, CLIENT_GONE)
         except RequestTimeout as exc:
-            # The events stop at the deadline with an error event of their own: this is a client too slow to
-            # read them. Nothing more can reach it in time; the server closes the connection.
+            # The events stop just before the deadline with an error event of their own; reaching the deadline
+            # itself means that event could not go out in time (a client too slow to read, or a starved CPU).
+            # The stream was cut between two lines: one last try, briefly, so that it still ends with its error.
             if final_status(self._request.scope) is None:
                 set_final_status(self._request.scope, exc.status_code)
+                if started:
+                    with contextlib.suppress(Exception):
+                        last = {"type": "http.response.body", "body": _error_line(exc), "more_body": False}
+                        await asyncio.wait_for(send(last), LAST_WORD_SECONDS)
         finally:
             # Here, not in the generator of lines: that one never starts when the headers cannot go out (a
             # client that reads nothing), and closing an unstarted generator runs none of its code.
@@ -151,6 +168,7 @@ async def _progress(
         async for event in events:
             if isinstance(event, GenerateResponse):
                 log_fields(request.scope).update(files=len(event.files), attempts=event.attempts)
+                set_final_status(request.scope, 200)
             yield _line(event)
     except ServiceError as exc:
         set_final_status(request.scope, exc.status_code)

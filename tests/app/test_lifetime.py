@@ -170,6 +170,30 @@ async def test_a_stream_whose_answer_takes_past_the_deadline_to_check_still_ends
     await assert_served_within(service, "1.0")
 
 
+async def test_a_stream_starved_past_its_deadline_still_ends_with_an_error_event(
+    service_factory: ServiceFactory, ollama: FakeOllama
+) -> None:
+    """The process is frozen (a CPU-starved pod, a long GC pause) from just after the first token until past the
+    deadline: the margin before the deadline is gone, and the stream must still end with its error event."""
+
+    async def one_piece_then_freeze(request: web.Request, fake: FakeBackend) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        await response.prepare(request)
+        await response.write(wire(fake, '{"files": [', done=False))
+        await asyncio.sleep(0.1)
+        time.sleep(0.8)  # blocks the whole event loop, the service's included
+        await asyncio.sleep(3600)
+        return response
+
+    ollama.fault = one_piece_then_freeze
+    service = await service_factory(request_timeout_seconds=0.6)
+
+    response = await service.client.post("/generate", json={"prompt": "x"}, headers={"accept": ACCEPT["ndjson"]})
+
+    last = json.loads(response.text.splitlines()[-1])
+    assert last == {"event": "error", "status": 504, "detail": last["detail"]}
+
+
 async def test_packing_the_zip_counts_against_the_deadline(service_factory: ServiceFactory, ollama: FakeOllama) -> None:
     # A 3.8 MB answer is checked 0.15 s before the deadline, and packing it takes about that long (0.1 to 0.3 s on
     # two cores): the archive in time, or a 504 in time, never a late archive.
