@@ -50,8 +50,11 @@ class GeneratorConfig(Section):
     model: str = Field(default="llama3.2:3b", min_length=1)
     """Default local model; must be one of `ollama.models`."""
     max_concurrent_generations: PositiveInt = 8
+    request_timeout_seconds: float = Field(default=240.0, gt=0, le=3600, strict=False)
+    """One deadline per generation request, every attempt and the whole stream included (`REQUEST_TIMEOUT_SECONDS`).
+    The gateway's route timeouts and the pod's shutdown grace period are derived from it (`infra.contract`)."""
     llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600, strict=False)
-    """Also sets how long a pod may take to finish in-flight generations when it is stopped."""
+    """The limit of one backend call (`LLM_TIMEOUT_SECONDS`); at most `requestTimeoutSeconds`."""
     max_prompt_chars: PositiveInt = 8000
     cloud: CloudLlmSettings = CloudLlmSettings()
 
@@ -59,6 +62,17 @@ class GeneratorConfig(Section):
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
         return enough_replicas(value, info, "replicas", "a node drain never takes the service down")
+
+    @field_validator("llm_timeout_seconds")
+    @classmethod
+    def _call_fits_the_request(cls, value: float, info: ValidationInfo) -> float:
+        # Declared after `request_timeout_seconds`, so that field is validated first (absent if it was invalid).
+        budget = info.data.get("request_timeout_seconds")
+        if budget is not None and value > budget:
+            raise ValueError(
+                f"{value:g} is above requestTimeoutSeconds {budget:g}: one backend call cannot outlast the request"
+            )
+        return value
 
     @model_validator(mode="after")
     def _max_replicas_above_replicas(self) -> GeneratorConfig:

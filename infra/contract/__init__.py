@@ -1,0 +1,10 @@
+"""The platform contract: its end-to-end facts, stated once, as data (DESIGN 4.5).
+
+- `budgets`: the per-request time budget of a generation and every timeout derived from it (gateway routes,
+  the pod's grace period, the app's own deadline);
+- `flows`: who talks to whom inside and out of the cluster, on which port, and which flows must be denied;
+- `azure`: who must reach each firewalled Azure resource of prod, from which network, as which identity;
+- `markdown`: README's "Platform contract" section, generated from the above (`python -m infra.contract`).
+
+The components build from these values, and `tests/platform` checks every layer of both renders against them.
+"""
