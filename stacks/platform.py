@@ -16,6 +16,7 @@ from infra import topology
 from infra.cluster.handle import ClusterHandle
 from infra.cluster.provider import kubernetes_provider
 from infra.config import StackConfig
+from infra.contract.budgets import GenerationBudget
 from infra.gateway.gateway import Gateway, GatewayArgs, public_url
 from infra.gateway.kgateway import Kgateway, KgatewayArgs
 from infra.generator.generator import Generator, GeneratorArgs
@@ -104,6 +105,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         "gateway",
         GatewayArgs(
             config=gateway_settings,
+            generation_budget=GenerationBudget.from_config(platform.generator),
             crds_ready=kgateway.crds,
             controller_ready=[kgateway.controller],
             namespace_ready=list(namespaces.by_name.values()),

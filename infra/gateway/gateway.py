@@ -6,8 +6,9 @@ Creates, in the `gateway` namespace unless said otherwise:
 - GatewayParameters for the Envoy proxy kgateway deploys for the Gateway: replicas, resources, hardened security
   context, and a PodDisruptionBudget when replicated;
 - the `public` Gateway (class `kgateway`): an `http` listener, and an `https` one when TLS is on;
-- HTTPRoutes (see `infra.gateway.routes`), ReferenceGrants in `generator`, `llm` and `monitoring` for the Services
-  they reach, and a kgateway TrafficPolicy with the request-size and rate limits;
+- HTTPRoutes (see `infra.gateway.routes`) with route timeouts from the backends' budgets (`infra.contract.budgets`),
+  ReferenceGrants in `generator`, `llm` and `monitoring` for the Services they reach, a kgateway TrafficPolicy with
+  the request-size and rate limits, and one with the stream idle timeout of the generation routes;
 - a NetworkPolicy for the data-plane pods kgateway runs for this Gateway.
 
 Every custom resource depends on the resources that install its CRD (`crds`), the Gateway also on the controller.
@@ -25,6 +26,7 @@ import pulumi_tls as tls
 
 from infra import pod_spec, topology
 from infra.config.gateway import GatewayConfig, ProxyConfig
+from infra.contract.budgets import GenerationBudget
 from infra.gateway.routes import (
     GATEWAY_API,
     KGATEWAY_API,
@@ -33,6 +35,7 @@ from infra.gateway.routes import (
     limits_policy_spec,
     reference_grant_specs,
     route_specs,
+    stream_idle_policy_spec,
 )
 
 TLS_SECRET = f"{topology.GATEWAY_NAME}-tls"
@@ -44,11 +47,15 @@ BACKEND_POD_PORTS: dict[str, int] = {
     topology.NAMESPACE_LLM: topology.OLLAMA_PORT,
     topology.NAMESPACE_MONITORING: topology.GRAFANA_CONTAINER_PORT,
 }
+# The routes that reach the generator or Ollama: API limits and the generation budget's stream idle timeout.
+API_ROUTES = ("generator", "llm")
 
 
 @dataclass(frozen=True, kw_only=True)
 class GatewayArgs:
     config: GatewayConfig
+    generation_budget: GenerationBudget
+    """`generator.requestTimeoutSeconds`: the routes to the generator and Ollama get their timeouts from it."""
     crds_ready: Sequence[pulumi.Resource]
     """What installs the Gateway API and kgateway CRDs (`Kgateway.crds`); every custom resource waits for it."""
     controller_ready: Sequence[pulumi.Resource]
@@ -192,7 +199,7 @@ class Gateway(pulumi.ComponentResource):
                 ],
             ),
         )
-        routes = route_specs(config)
+        routes = route_specs(config, args.generation_budget)
         for route_name, spec in routes.items():
             k8s.apiextensions.CustomResource(
                 f"{name}-route-{route_name}",
@@ -216,7 +223,15 @@ class Gateway(pulumi.ComponentResource):
             api_version=KGATEWAY_API,
             kind="TrafficPolicy",
             metadata=metadata("api-limits"),
-            spec=limits_policy_spec(config, ["generator", "llm"]),
+            spec=limits_policy_spec(config, API_ROUTES),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-streams",
+            api_version=KGATEWAY_API,
+            kind="TrafficPolicy",
+            metadata=metadata("api-streams"),
+            spec=stream_idle_policy_spec(args.generation_budget, API_ROUTES),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
         )
         k8s.networking.v1.NetworkPolicy(
