@@ -19,6 +19,7 @@ NAMESPACE_MONITORING: Final = "monitoring"
 NAMESPACE_REGISTRY: Final = "registry"
 
 OLLAMA_SERVICE: Final = "ollama"
+OLLAMA_STATEFULSET: Final = "ollama"
 OLLAMA_PORT: Final = 11434
 GENERATOR_SERVICE: Final = "generator"
 GENERATOR_PORT: Final = 8000
@@ -64,6 +65,12 @@ def labels(app: str, component: str) -> dict[str, str]:
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/managed-by": "pulumi",
     }
+
+
+def stateful_set_pods(name: str) -> str:
+    """A PromQL regex (fully anchored) for exactly the pods of StatefulSet `name`, `<name>-<ordinal>`: not the pods
+    of a Job or Deployment whose name merely starts with `<name>-` (such as the `ollama-preload-<hash>` Job's)."""
+    return f"{name}-[0-9]+"
 
 
 def service_url(service: str, namespace: str, port: int) -> str:

@@ -258,7 +258,10 @@ class Ollama(pulumi.ComponentResource):
         )
         server = k8s.apps.v1.StatefulSet(
             f"{name}-server",
-            metadata={**metadata("ollama", server_labels()), "annotations": image_pinning_skips("ollama.imageTag")},
+            metadata={
+                **metadata(topology.OLLAMA_STATEFULSET, server_labels()),
+                "annotations": image_pinning_skips("ollama.imageTag"),
+            },
             spec={
                 "replicas": 1,
                 # The ClusterIP Service: one replica needs no per-pod DNS names, so no headless Service.
