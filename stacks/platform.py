@@ -82,6 +82,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
             registry_server=services.registry_login_server,
             secret_store=services.secret_store,
             image_pull_secret=services.image_pull_secret,
+            registry_ready=list(services.registry_ready),
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
             canary_image_tag=gateway_settings.canary.image_tag if gateway_settings.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],

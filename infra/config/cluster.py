@@ -137,6 +137,10 @@ class AksSettings(Section):
     """`Standard` gives the API server an uptime SLA; `Free` has none (fine for a throwaway cluster)."""
     vnet_cidr: Cidr = IPv4Network("10.42.0.0/16")
     node_subnet_cidr: Cidr = IPv4Network("10.42.0.0/20")
+    private_endpoint_subnet_cidr: Cidr = IPv4Network("10.42.16.0/24")
+    """Where the container registry's private endpoint gets its addresses (two per registry region)."""
+    build_subnet_cidr: Cidr = IPv4Network("10.42.17.0/24")
+    """The registry's build agent pool: CI builds and pushes images there (`az acr build --agent-pool`)."""
     pod_cidr: Cidr = IPv4Network("10.244.0.0/16")
     """Azure CNI overlay: pod addresses, outside the VNet."""
     service_cidr: Cidr = IPv4Network("10.43.0.0/16")
@@ -176,8 +180,18 @@ class AksSettings(Section):
 
     @model_validator(mode="after")
     def _network_layout(self) -> AksSettings:
-        if not self.node_subnet_cidr.subnet_of(self.vnet_cidr):
-            raise ValueError(f"nodeSubnetCidr {self.node_subnet_cidr} is not inside vnetCidr {self.vnet_cidr}")
+        subnets = {
+            "nodeSubnetCidr": self.node_subnet_cidr,
+            "privateEndpointSubnetCidr": self.private_endpoint_subnet_cidr,
+            "buildSubnetCidr": self.build_subnet_cidr,
+        }
+        for key, network in subnets.items():
+            if not network.subnet_of(self.vnet_cidr):
+                raise ValueError(f"{key} {network} is not inside vnetCidr {self.vnet_cidr}")
+        for index, (key, network) in enumerate(subnets.items()):
+            for other_key, other in list(subnets.items())[index + 1 :]:
+                if network.overlaps(other):
+                    raise ValueError(f"{key} {network} overlaps {other_key} {other}")
         for key, network in (("serviceCidr", self.service_cidr), ("podCidr", self.pod_cidr)):
             if network.overlaps(self.vnet_cidr):
                 raise ValueError(f"{key} {network} overlaps vnetCidr {self.vnet_cidr}")

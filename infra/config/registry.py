@@ -35,14 +35,27 @@ class ExternalRegistrySettings(Section):
     """Pull user; with it, the `registryPassword` secret becomes an imagePullSecret in the generator namespace."""
 
 
+class AcrBuildAgents(Section):
+    """Premium: the registry's dedicated ACR Tasks agent pool, in the VNet's build subnet. CI builds and pushes the
+    generator image there (`az acr build --agent-pool`): with public network access disabled, ACR Tasks' shared
+    agents cannot reach the registry."""
+
+    tier: Literal["S1", "S2", "S3"] = "S1"
+    """S1: 2 vCPU and 3 GB per agent; S2: 4 and 8; S3: 8 and 16."""
+    count: int = Field(default=1, ge=0, le=10)
+    """Agents kept allocated (billed while allocated); 0 parks the pool, and builds wait until it is scaled up."""
+
+
 class AcrSettings(Section):
     sku: Literal["Basic", "Standard", "Premium"] = "Premium"
     retention_days: int = Field(default=30, ge=1, le=365)
     """Untagged manifests are purged after this many days (the retention policy exists on Premium only)."""
-    public_network_access: bool = True
-    """AKS nodes pull over the public endpoint unless you add a private endpoint yourself."""
+    public_network_access: bool = False
+    """false (Premium): only the private endpoint in the cluster's VNet serves the registry (AKS nodes pull, the build
+    agents push through it). true opens the public endpoint to `allowedIpRanges` (and Basic/Standard need it)."""
     allowed_ip_ranges: list[Cidr] = []
-    """Premium only: the registry's firewall denies everything else (e.g. your CI runners that push images)."""
+    """Premium with `publicNetworkAccess`: the public endpoint's firewall denies every other address."""
+    build_agents: AcrBuildAgents = AcrBuildAgents()
     zone_redundancy: bool = True
     """Premium only: replicate the registry across the region's availability zones."""
 
@@ -55,8 +68,13 @@ class AcrSettings(Section):
     def _premium_features(self) -> AcrSettings:
         if self.sku != "Premium" and self.allowed_ip_ranges:
             raise ValueError(f"allowedIpRanges needs sku 'Premium' (network rules do not exist on {self.sku})")
+        if self.allowed_ip_ranges and not self.public_network_access:
+            raise ValueError("allowedIpRanges needs publicNetworkAccess true (the public endpoint is disabled)")
         if not self.public_network_access and self.sku != "Premium":
-            raise ValueError("publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only)")
+            raise ValueError(
+                "publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only): "
+                f"set publicNetworkAccess true for {self.sku}"
+            )
         return self
 
 

@@ -6,7 +6,15 @@ Creates:
   Entra ID identity holding a registry role); on Premium also zone redundancy, a retention policy that purges
   untagged manifests, and a network rule set that denies every address not in `allowedIpRanges` (the other SKUs
   have no firewall: the registry is then reachable from the internet, but only with Entra ID credentials);
-- an `AcrPull` role assignment for the AKS kubelet identity, scoped to this registry only.
+- an `AcrPull` role assignment for the AKS kubelet identity, scoped to this registry only;
+- on Premium, the way the cluster's VNet reaches it (the AKS baseline): a private endpoint in the private endpoint
+  subnet, the `privatelink.azurecr.io` private DNS zone linked to the VNet, and the endpoint's DNS zone group, which
+  writes the zone's A records for the registry and its regional data endpoint. Nodes resolve
+  `<name>.azurecr.io` to the endpoint's address and pull through it; with `publicNetworkAccess` false (the default)
+  nothing else reaches the registry;
+- on Premium, a dedicated ACR Tasks agent pool (`BUILD_AGENT_POOL`) in the VNet's build subnet: CI builds and pushes
+  the generator image there (`az acr build --agent-pool`), since ACR Tasks' shared agents and hosted CI runners
+  cannot reach a registry whose public endpoint is disabled.
 
 Imports `pulumi_azure_native` submodules only; nothing on the dev path imports this module.
 """
@@ -18,11 +26,17 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import authorization, containerregistry
+from pulumi_azure_native import authorization, containerregistry, network, privatedns
 
 from infra.azure import ACR_PULL, role_definition_id
 from infra.cluster.handle import AzureScope
 from infra.config.registry import AcrSettings
+
+BUILD_AGENT_POOL = "ci"
+"""The agent pool CI builds on: `az acr build --agent-pool ci` in .github/workflows/main.yml."""
+PRIVATE_DNS_ZONE = "privatelink.azurecr.io"
+# Private DNS zones are global resources.
+GLOBAL = "Global"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +94,8 @@ def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> conta
 class ContainerRegistry(pulumi.ComponentResource):
     login_server: pulumi.Output[str]
     registry_id: pulumi.Output[str]
+    ready: list[pulumi.Resource]
+    """What must exist before nodes can pull: the pull grant, and on Premium the private endpoint and its DNS."""
 
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:ContainerRegistry", name, None, opts)
@@ -90,7 +106,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             registry_args(args, suffix.hex.apply(lambda hex_: registry_name(args.name_prefix, hex_))),
             opts=child,
         )
-        authorization.RoleAssignment(
+        pull = authorization.RoleAssignment(
             f"{name}-kubelet-acrpull",
             principal_id=args.azure.kubelet_identity_object_id,
             principal_type="ServicePrincipal",
@@ -99,6 +115,70 @@ class ContainerRegistry(pulumi.ComponentResource):
             description="AKS kubelet identity pulls platform images",
             opts=child,
         )
+        self.ready = [pull]
+        if args.config.sku == "Premium":
+            self.ready += self._private_endpoint(name, args, registry)
+            containerregistry.AgentPool(
+                f"{name}-build-agents",
+                agent_pool_name=BUILD_AGENT_POOL,
+                registry_name=registry.name,
+                resource_group_name=args.azure.resource_group_name,
+                location=args.azure.location,
+                os="Linux",
+                tier=args.config.build_agents.tier,
+                count=args.config.build_agents.count,
+                virtual_network_subnet_resource_id=args.azure.build_subnet_id,
+                tags=args.tags,
+                opts=child,
+            )
         self.login_server = registry.login_server
         self.registry_id = registry.id
         self.register_outputs({"login_server": self.login_server, "registry_id": self.registry_id})
+
+    def _private_endpoint(
+        self, name: str, args: ContainerRegistryArgs, registry: containerregistry.Registry
+    ) -> list[pulumi.Resource]:
+        """The private endpoint in the VNet and the private DNS that makes `<name>.azurecr.io` resolve to it."""
+        child = pulumi.ResourceOptions(parent=self)
+        azure = args.azure
+        endpoint = network.PrivateEndpoint(
+            f"{name}-endpoint",
+            resource_group_name=azure.resource_group_name,
+            location=azure.location,
+            subnet=network.SubnetArgs(id=azure.private_endpoint_subnet_id),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name="registry", private_link_service_id=registry.id, group_ids=["registry"]
+                )
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        zone = privatedns.PrivateZone(
+            f"{name}-dns",
+            private_zone_name=PRIVATE_DNS_ZONE,
+            resource_group_name=azure.resource_group_name,
+            location=GLOBAL,
+            tags=args.tags,
+            opts=child,
+        )
+        link = privatedns.VirtualNetworkLink(
+            f"{name}-dns-link",
+            private_zone_name=zone.name,
+            resource_group_name=azure.resource_group_name,
+            location=GLOBAL,
+            virtual_network=privatedns.SubResourceArgs(id=azure.virtual_network_id),
+            # The zone only answers for the registry's records; VMs must not register their names in it.
+            registration_enabled=False,
+            tags=args.tags,
+            opts=child,
+        )
+        records = network.PrivateDnsZoneGroup(
+            f"{name}-dns-records",
+            private_endpoint_name=endpoint.name,
+            resource_group_name=azure.resource_group_name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name="registry", private_dns_zone_id=zone.id)],
+            opts=child,
+        )
+        return [endpoint, link, records]

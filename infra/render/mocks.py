@@ -195,6 +195,7 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "tls:index/selfSignedCert:SelfSignedCert": _self_signed_cert,
     "azure-native:storage:StorageAccount": _azure_named("accountName"),
     "azure-native:storage:BlobContainer": _azure_named("containerName"),
+    "azure-native:privatedns:PrivateZone": _azure_named("privateZoneName"),
     "random:index/randomId:RandomId": _random_id,
     "azure-native:containerregistry:Registry": _acr,
     "azure-native:keyvault:Vault": _key_vault,
