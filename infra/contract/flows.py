@@ -80,7 +80,9 @@ GRAFANA: Final = Endpoint(
 LOKI: Final = Endpoint(
     name="Loki", namespace=topology.NAMESPACE_MONITORING, labels={"app.kubernetes.io/name": topology.LOKI_SERVICE}
 )
-ALLOY: Final = Endpoint(name="Alloy", namespace=topology.NAMESPACE_MONITORING, labels={"app.kubernetes.io/name": "alloy"})
+ALLOY: Final = Endpoint(
+    name="Alloy", namespace=topology.NAMESPACE_MONITORING, labels={"app.kubernetes.io/name": "alloy"}
+)
 CLUSTER_DNS: Final = Endpoint(
     name="cluster DNS (CoreDNS)", namespace=pod_spec.DNS_NAMESPACE, labels=dict(pod_spec.DNS_POD_SELECTOR)
 )
