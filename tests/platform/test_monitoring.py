@@ -78,6 +78,18 @@ def test_the_old_ollama_regex_is_caught(stack_render: LoadStack) -> None:
     )
 
 
+def test_a_matcher_on_another_single_workload_is_caught(stack_render: LoadStack) -> None:
+    def edit(render: Render) -> None:
+        for rules in render.of_kind("PrometheusRule"):
+            for group in rules["spec"]["groups"]:
+                for rule in group["rules"]:
+                    rule["expr"] = rule["expr"].replace("ollama-[0-9]+", "ollama-preload-.*")
+
+    assert pod_matcher_problems(stack_render("dev").broken(edit)) == [
+        "OllamaNotReady: pod matcher 'ollama-preload-.*' selects the pods of ['Job/ollama-preload-d9899d69d1']"
+    ]
+
+
 def test_a_dashboard_matcher_on_no_pod_or_namespace_is_caught(stack_render: LoadStack) -> None:
     def edit(render: Render) -> None:
         config_map = render.one("ConfigMap", "monitoring", "dashboard-ollama")

@@ -12,6 +12,7 @@ from typing import Any
 
 import promql_parser
 
+from infra.contract.monitoring import POD_SELECTED_WORKLOADS
 from tests.support.platform.model import Object, Pod, Render, selects
 from tests.support.promql import GRAFANA_VARIABLES
 
@@ -145,7 +146,8 @@ def pod_names(pod: Pod) -> list[str]:
 
 def pod_matcher_problems(render: Render) -> list[str]:
     """Every `pod` matcher of an alert or dashboard selects the pods of exactly one workload (in the namespaces its
-    `namespace` matcher selects), and every `namespace` matcher names a namespace the platform has."""
+    `namespace` matcher selects), one the contract says is watched by pod name; every `namespace` matcher names a
+    namespace the platform has."""
     problems = []
     pods, namespaces = render.pods(), set(render.namespaces())
     for where, expression in promql_expressions(render):
@@ -162,7 +164,7 @@ def pod_matcher_problems(render: Render) -> list[str]:
                     if p.namespace in selected and any(_matches(matchers["pod"], n) for n in pod_names(p))
                 }
             )
-            if len(workloads) != 1:
+            if len(workloads) != 1 or workloads[0] not in POD_SELECTED_WORKLOADS:
                 problems.append(
                     f"{where}: pod matcher {matchers['pod'][1]!r} selects the pods of {workloads or 'nothing'}"
                 )
