@@ -201,8 +201,8 @@ class AksCluster(pulumi.ComponentResource):
             resource_group_name=group.name,
             virtual_network_name=vnet.name,
             address_prefix=str(settings.node_subnet_cidr),
-            # The Key Vault and Loki storage firewalls admit this subnet through these. Not the registry: it is
-            # reached through its private endpoint (ACR does not combine a private endpoint with service endpoints).
+            # Key Vault and Loki storage admit this subnet through these; the registry is reached through its
+            # private endpoint instead (ACR does not combine one with service endpoints).
             service_endpoints=[
                 network.ServiceEndpointPropertiesFormatArgs(service=service)
                 for service in ("Microsoft.KeyVault", "Microsoft.Storage")
@@ -222,8 +222,7 @@ class AksCluster(pulumi.ComponentResource):
             resource_group_name=group.name,
             virtual_network_name=vnet.name,
             address_prefix=str(settings.build_subnet_cidr),
-            # The build agents pull base images from public registries and report to ACR over the internet; they
-            # reach the registry itself through its private endpoint. A NAT gateway would be the explicit way out.
+            # Agents pull base images from public registries (the registry itself through its private endpoint).
             default_outbound_access=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[endpoints]),
         )
