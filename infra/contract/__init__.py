@@ -1,4 +1,4 @@
-"""The platform contract: its end-to-end facts, stated once, as data (DESIGN 4.5).
+"""The platform contract: its end-to-end facts, stated once, as data.
 
 - `budgets`: the per-request time budget of a generation and every timeout derived from it (gateway routes,
   the pod's grace period, the app's own deadline);
