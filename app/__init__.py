@@ -1,1 +1,1 @@
-"""Prompt2Prod generator service: turns a prompt into a ready-to-ship project (DESIGN 4.3)."""
+"""Prompt2Prod generator service: turns a prompt into a ready-to-ship project (its contract: docs/service.md)."""

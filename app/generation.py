@@ -12,6 +12,7 @@ from app.backends.cloud import CloudBackend
 from app.backends.keys import ApiKey
 from app.backends.ollama import OllamaBackend
 from app.backends.reader import INLINE_PARSE_BYTES
+from app.budget import CloudBudget
 from app.errors import Saturated, ServiceError, UnknownMode, UnusableOutput
 from app.lifetime import Deadline
 from app.metrics import Metrics, ModelLabels
@@ -85,6 +86,7 @@ class GenerationService:
             connections=connections,
         )
         self.labels = ModelLabels([settings.generator_model, settings.cloud_llm_model])
+        self.budget = CloudBudget(settings.cloud_budget_requests_per_hour, metrics)
         self._inflight = 0
         # Smoothed generation time, the basis of Retry-After when saturated.
         self._typical_seconds = 10.0
@@ -97,11 +99,14 @@ class GenerationService:
             request_seconds=self.settings.request_timeout_seconds, call_seconds=self.settings.llm_timeout_seconds
         )
 
-    def admit(self) -> Slot:
-        """Take a generation slot or fail fast with 429; no await, so check-and-take is atomic."""
+    def admit(self, cloud_client: str | None = None) -> Slot:
+        """Take a generation slot, and for a cloud generation one request of the client's cloud budget, or fail fast
+        with 429; no await, so check-and-take is atomic."""
         if self._inflight >= self.settings.max_concurrent_generations:
             retry_after = str(min(120, max(1, math.ceil(self._typical_seconds))))
             raise Saturated("too many generations in progress, retry later", headers={"Retry-After": retry_after})
+        if cloud_client is not None:
+            self.budget.take(cloud_client)
         self._inflight += 1
         self.metrics.inflight.inc()
         return Slot(self)

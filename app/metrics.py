@@ -1,4 +1,4 @@
-"""Prometheus metrics of the service. Dashboards and alerts are built on these exact names (DESIGN 4.3)."""
+"""Prometheus metrics of the service. Dashboards and alerts use these exact names (docs/service.md lists them)."""
 
 from collections.abc import Iterable
 from typing import Final
@@ -11,6 +11,7 @@ LLM_REQUEST_DURATION_SECONDS: Final = "generator_llm_request_duration_seconds"
 LLM_TOKENS_TOTAL: Final = "generator_llm_tokens_total"
 LLM_ERRORS_TOTAL: Final = "generator_llm_errors_total"
 INFLIGHT_GENERATIONS: Final = "generator_inflight_generations"
+CLOUD_REQUESTS_TOTAL: Final = "generator_cloud_requests_total"
 
 #: Metric name -> its label names, as scraped (counters gain the `_total` suffix in the exposition).
 METRICS: Final[dict[str, tuple[str, ...]]] = {
@@ -20,7 +21,11 @@ METRICS: Final[dict[str, tuple[str, ...]]] = {
     LLM_TOKENS_TOTAL: ("mode", "model", "direction"),
     LLM_ERRORS_TOTAL: ("mode", "reason"),
     INFLIGHT_GENERATIONS: (),
+    CLOUD_REQUESTS_TOTAL: ("client", "result"),
 }
+
+#: Values of the `result` label of generator_cloud_requests_total (`admitted` is what the cloud budget spends).
+CLOUD_RESULTS: Final = ("admitted", "over_budget", "not_authenticated")
 
 #: Values of the `reason` label of generator_llm_errors_total.
 LLM_ERROR_REASONS: Final = ("unreachable", "timeout", "backend_status", "invalid_output", "not_configured")
@@ -69,6 +74,12 @@ class Metrics:
         self.inflight = Gauge(
             INFLIGHT_GENERATIONS,
             "Generations currently running.",
+            registry=self.registry,
+        )
+        self.cloud_requests = Counter(
+            CLOUD_REQUESTS_TOTAL.removesuffix("_total"),
+            "Cloud-mode generations asked for, by authenticated client (the gateway's key name) and budget result.",
+            METRICS[CLOUD_REQUESTS_TOTAL],
             registry=self.registry,
         )
 

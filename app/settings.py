@@ -1,4 +1,4 @@
-"""Service settings, read from environment variables (names per DESIGN 4.3).
+"""Service settings, read from environment variables (names as docs/service.md lists them).
 
 The defaults are the platform's (`infra/config`; tests/app/test_settings.py compares them), so that the
 service run locally behaves as it does when deployed.
@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # How long a client may take to send its request line, headers and body.
     client_read_timeout_seconds: float = Field(10.0, gt=0, le=300)
     max_prompt_chars: int = Field(8000, ge=1, le=1_000_000)
+    # This pod's share of the per-client cloud budget (app/budget.py); the platform divides the budget by the most
+    # pods that can run.
+    cloud_budget_requests_per_hour: float = Field(100.0, gt=0, le=1_000_000)
     # The raw body cap guards the JSON parser itself; MAX_PROMPT_CHARS is checked after parsing.
     max_request_bytes: int = Field(65_536, ge=1024, le=16 * 1024 * 1024)
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")

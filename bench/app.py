@@ -5,7 +5,7 @@ concurrent requests the load generator (an aiohttp client in this process) first
 then calls the service (a real `uvicorn app.main:app` process, one worker, with the container's flags) which
 calls the backend. It prints
 added latency p50/p99, the throughput ratio, the service's CPU time per request (utime+stime from
-/proc/<pid>/stat), its peak RSS (VmHWM) and errors, then PASS/FAIL against the targets of issue 7.
+/proc/<pid>/stat), its peak RSS (VmHWM) and errors, then PASS/FAIL against the targets below.
 
     .venv/bin/python -m bench.app            # what `make bench-app` runs
 """
@@ -44,7 +44,7 @@ ANSWER = json.dumps(
 )
 TICKS = os.sysconf("SC_CLK_TCK")
 
-# Targets of issue 7 (2-core machine, load generator and fake backend on the same machine).
+# Targets (2-core machine, load generator and fake backend on the same machine); docs/benchmarks.md has the figures.
 ADDED_P50_MS = {1: 5.0, 64: 50.0, 256: 250.0}
 ADDED_P99_MS = {1: 20.0, 64: 150.0, 256: 500.0}
 THROUGHPUT_RATIO = {64: 0.95, 256: 0.9}

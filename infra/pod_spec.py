@@ -153,6 +153,15 @@ def public_https_egress_rule(
     }
 
 
+def image_pinning_skips(source: str, registry: str = "Docker Hub") -> dict[str, str]:
+    """checkov skips for workloads whose image is pinned by a version tag from `source`, pulled IfNotPresent."""
+    return {
+        "checkov.io/skip1": f"CKV_K8S_43=pinned by an explicit version tag from {source}; upgrades change that tag",
+        "checkov.io/skip2": "CKV_K8S_15=IfNotPresent on purpose: the tag is pinned, and a pod restart must not "
+        f"depend on {registry} being reachable and not rate-limiting",
+    }
+
+
 def _camel(key: str) -> str:
     return re.sub(r"_([a-z])", lambda match: match.group(1).upper(), key)
 

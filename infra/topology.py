@@ -30,6 +30,14 @@ GATEWAY_CLASS: Final = "kgateway"
 GRAFANA_CONTAINER_PORT: Final = 3000
 LLM_MODE_HEADER: Final = "x-llm-mode"
 """Request header that picks the LLM backend: `local` (default) or `cloud`."""
+API_KEY_HEADER: Final = "x-api-key"
+"""Request header that carries a client's API key to the gateway (which strips it before any backend)."""
+CLIENT_HEADER: Final = "x-prompt2prod-client"
+"""Header the gateway sets to the authenticated key's client name (overwriting any sent by the client); the
+generator's per-client cloud budget and metric labels read it."""
+API_KEY_SYNC: Final = "api-key-sync"
+"""prod: the pod (in the gateway's namespace) that only holds the API keys' CSI mount, so that the driver keeps the
+Secret kgateway reads; it has no network at all."""
 
 # GPU nodes (the AKS GPU pool): labelled so that GPU workloads select them, tainted so that nothing else lands there.
 # The cluster layer sets the label and taint on the pool; workloads that request `GPU_RESOURCE` select and tolerate.

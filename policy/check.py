@@ -1,8 +1,8 @@
 """`python -m policy.check RESOURCES_JSON...`: the policy pack's rules over credential-free renders, offline.
 
 What fork PRs get instead of a preview with `--policy-pack policy`: every rule of the pack over each render's
-`resources.json` (DESIGN 4.2). Prints one line per violation (markdown list items, for the job summary) and exits
-1 if there is any; exit 2 if a file cannot be read.
+`resources.json` (docs/render-and-checks.md). Prints one line per violation (markdown list items, for the job
+summary) and exits 1 if there is any; exit 2 if a file cannot be read.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ class Resource:
 
 
 def resources_of(document: Mapping[str, Any]) -> list[Resource]:
-    """The resources of a `resources.json` document (DESIGN 4.2)."""
+    """The resources of a `resources.json` document (the render's, docs/render-and-checks.md)."""
     return [Resource(r["type"], r["name"], r["urn"], r.get("inputs") or {}) for r in document["resources"]]
 
 

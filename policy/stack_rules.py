@@ -1,4 +1,5 @@
-"""Rules that need the whole stack: a NetworkPolicy per workload, a PDB per multi-replica workload, TLS in prod.
+"""Rules that need the whole stack: a NetworkPolicy per workload, a PDB per multi-replica workload, TLS in prod,
+and the public surface's rules (`policy.surface_rules`).
 
 Each takes every resource of the stack and returns `(urn, message)` pairs; the message names the resource.
 """
@@ -8,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from policy.gateway_api import attached
+from policy.gateway_api import listeners as gateway_listeners
 from policy.rules import Resource, as_list, as_mapping, pod_template
+from policy.surface_rules import no_public_metrics, no_public_ollama_admin_api, public_route_authenticated
 
 StackRule = Callable[[Sequence[Resource]], list[tuple[str, str]]]
 
@@ -93,22 +97,8 @@ def pdb_for_multi_replica(resources: Sequence[Resource]) -> list[tuple[str, str]
 
 
 def is_production(resources: Sequence[Resource]) -> bool:
-    """prod is the Azure stack (DESIGN 3): dev never declares an Azure resource, prod always does (AKS or not)."""
+    """prod is the Azure stack: dev never declares an Azure resource, prod always does (AKS or not)."""
     return any(r.type.startswith("azure-native:") for r in resources)
-
-
-def _attached(route: Resource, gateway: Resource, listener: Mapping[str, Any]) -> bool:
-    """Whether an HTTPRoute attaches to this listener of this Gateway (by sectionName, port, or to all)."""
-    for ref in as_list(as_mapping(route.inputs.get("spec")).get("parentRefs")):
-        ref = as_mapping(ref)
-        if ref.get("kind", "Gateway") != "Gateway" or ref.get("name") != gateway.metadata.get("name"):
-            continue
-        if ref.get("namespace", route.namespace) != gateway.namespace:
-            continue
-        section, port = ref.get("sectionName"), ref.get("port")
-        if (section is None or section == listener.get("name")) and (port is None or port == listener.get("port")):
-            return True
-    return False
 
 
 def _redirects_to_https(rule: Mapping[str, Any]) -> bool:
@@ -128,9 +118,7 @@ def tls_on_public_listeners(resources: Sequence[Resource]) -> list[tuple[str, st
     routes = [r for r in resources if r.kind == "HTTPRoute"]
     violations = []
     for gateway in (r for r in resources if r.kind == "Gateway" and not r.waived("tls-on-public-listeners")):
-        listeners = [
-            as_mapping(listener) for listener in as_list(as_mapping(gateway.inputs.get("spec")).get("listeners"))
-        ]
+        listeners = gateway_listeners(gateway)
         if not any(
             listener.get("protocol") == "HTTPS" and as_list(as_mapping(listener.get("tls")).get("certificateRefs"))
             for listener in listeners
@@ -148,7 +136,7 @@ def tls_on_public_listeners(resources: Sequence[Resource]) -> list[tuple[str, st
                 continue
             for route in routes:
                 rules = [as_mapping(rule) for rule in as_list(as_mapping(route.inputs.get("spec")).get("rules"))]
-                if _attached(route, gateway, listener) and not all(_redirects_to_https(rule) for rule in rules):
+                if attached(route, gateway, listener) and not all(_redirects_to_https(rule) for rule in rules):
                     violations.append(
                         (
                             route.urn,
@@ -163,4 +151,7 @@ STACK_RULES: dict[str, StackRule] = {
     "network-policy-per-workload": network_policy_per_workload,
     "pdb-for-multi-replica": pdb_for_multi_replica,
     "tls-on-public-listeners": tls_on_public_listeners,
+    "public-route-authenticated": public_route_authenticated,
+    "no-public-ollama-admin-api": no_public_ollama_admin_api,
+    "no-public-metrics": no_public_metrics,
 }

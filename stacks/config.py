@@ -9,11 +9,12 @@ from infra.config import PROJECT, SecretName, StackConfig, parse_config
 
 
 def load_stack_config() -> StackConfig:
-    """Every `prompt2prod:*` key as the engine handed it over, validated; raises `ConfigError`."""
+    """The stack's config as the engine handed it over (every namespace, so that a misspelt `prompt2prod` is
+    caught), validated; raises `ConfigError`."""
     values: dict[str, str] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = set(runtime_config.get_config_secret_keys_env())
     secret_keys |= {key for key in values if runtime_config.is_config_secret(key)}
-    return parse_config({k: v for k, v in values.items() if k.startswith(f"{PROJECT}:")}, secret_keys)
+    return parse_config(values, secret_keys)
 
 
 def secret(name: SecretName) -> pulumi.Output[str]:

@@ -17,6 +17,7 @@ from infra.cluster.handle import ClusterHandle
 from infra.cluster.provider import kubernetes_provider
 from infra.config import StackConfig
 from infra.contract.budgets import GenerationBudget
+from infra.gateway.api_keys import ApiKeys, ApiKeysArgs
 from infra.gateway.gateway import Gateway, GatewayArgs, public_url
 from infra.gateway.kgateway import Kgateway, KgatewayArgs
 from infra.generator.generator import Generator, GeneratorArgs
@@ -26,7 +27,7 @@ from infra.namespaces import DEFAULT_NAMESPACES, Namespaces, NamespacesArgs
 from infra.observability.observability import Observability, ObservabilityArgs
 from infra.outputs.contract import SCHEMA_VERSION
 from stacks.config import secret
-from stacks.secrets import config_secret_or_generated
+from stacks.secrets import api_keys, config_secret_or_generated
 from stacks.services import EnvironmentParts, InCluster
 
 
@@ -56,6 +57,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
                 "LLM API": public_url(gateway_settings, "llm"),
             },
             loki_blob=loki_blob,
+            cloud_budget_per_hour=platform.generator.cloud.requests_per_hour,
             namespace_ready=list(namespaces.by_name.values()),
         ),
         opts=in_cluster,
@@ -101,12 +103,24 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         ),
         opts=in_cluster,
     )
+    # Key Vault names its secrets `api-key-<client>`: the deploy verification reads `api-key-verify`.
+    keys = ApiKeys(
+        "api-key",
+        ApiKeysArgs(
+            keys=api_keys(config),
+            secret_store=services.secret_store,
+            namespace_ready=[namespaces.by_name[topology.NAMESPACE_GATEWAY]],
+        ),
+        opts=in_cluster,
+    )
     tls_from_config = gateway_settings.tls == "secret"
     gateway = Gateway(
         "gateway",
         GatewayArgs(
             config=gateway_settings,
             generation_budget=GenerationBudget.from_config(platform.generator),
+            api_keys_secret=keys.secret_name,
+            api_keys_ready=keys.resources,
             crds_ready=kgateway.crds,
             controller_ready=[kgateway.controller],
             namespace_ready=list(namespaces.by_name.values()),

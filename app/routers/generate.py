@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.accept import JSON, NDJSON, ZIP, preferred
 from app.backends.base import Mode
+from app.budget import CLIENT_HEADER
 from app.deps import GenerationDep
 from app.errors import PayloadTooLarge, ServiceError, error_responses
 from app.generation import GenerationService, Slot, parse_mode
@@ -61,7 +62,7 @@ _CONTENT: dict[str, Any] = {
 
 # Headers are read from the request rather than declared as `Header()` parameters: FastAPI's per-request
 # parameter analysis cost a measurable share of the CPU budget (bench/app.py). x-llm-mode is documented
-# here as an enum, though an unknown mode is answered with 400 (DESIGN 4.3) rather than 422.
+# here as an enum, though an unknown mode is answered with 400 (docs/service.md) rather than 422.
 _HEADERS: list[dict[str, Any]] = [
     {
         "name": "x-llm-mode",
@@ -69,6 +70,14 @@ _HEADERS: list[dict[str, Any]] = [
         "required": False,
         "description": "Which backend generates: local (Ollama, the default) or cloud. Exact values only.",
         "schema": {"type": "string", "enum": ["local", "cloud"]},
+    },
+    {
+        "name": "x-prompt2prod-client",
+        "in": "header",
+        "required": False,
+        "description": "Set by the gateway to the name of the caller's API key (any value sent is replaced). "
+        "Cloud mode needs it, and spends that client's cloud budget.",
+        "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"},
     },
 ]
 
@@ -134,9 +143,11 @@ async def _progress(
         await events.aclose()
 
 
-async def _stream(request: Request, service: GenerationService, mode: Mode, prompt: str, model: str) -> Response:
+async def _stream(
+    request: Request, service: GenerationService, mode: Mode, prompt: str, model: str, client: str | None
+) -> Response:
     deadline = service.deadline()
-    slot = service.admit()
+    slot = service.admit(client)
     events = service.stream(mode, prompt, model, deadline)
     try:
         # Failures before the first event are still HTTP errors.
@@ -152,7 +163,7 @@ async def _stream(request: Request, service: GenerationService, mode: Mode, prom
 @router.post(
     "/generate",
     response_model=GenerateResponse,
-    responses={200: {"content": _CONTENT}, **error_responses(400, 413, 422, 429, 502, 503, 504)},
+    responses={200: {"content": _CONTENT}, **error_responses(400, 403, 413, 422, 429, 502, 503, 504)},
     openapi_extra={"parameters": _HEADERS},
 )
 async def generate(body: GenerateRequest, request: Request, service: GenerationDep) -> Response:
@@ -163,16 +174,18 @@ async def generate(body: GenerateRequest, request: Request, service: GenerationD
     are HTTP errors; later ones arrive as an `error` event with the status they would have had.
     """
     mode = parse_mode(request.headers.getlist("x-llm-mode"))
+    # Cloud mode spends money: only for a client the gateway authenticated (app/budget.py).
+    client = service.budget.client(request.headers.getlist(CLIENT_HEADER)) if mode == "cloud" else None
     settings = service.settings
     if len(body.prompt) > settings.max_prompt_chars:
         raise PayloadTooLarge(f"prompt longer than MAX_PROMPT_CHARS ({settings.max_prompt_chars})")
     model = body.model or service.backend(mode).default_model
-    log_fields(request.scope).update(mode=mode, model=model)
+    log_fields(request.scope).update(mode=mode, model=model, **({"client": client} if client else {}))
     wanted = preferred(request.headers.get("accept"))
     if wanted == NDJSON:
-        return await _stream(request, service, mode, body.prompt, model)
+        return await _stream(request, service, mode, body.prompt, model, client)
     deadline = service.deadline()
-    slot = service.admit()
+    slot = service.admit(client)
     try:
         outcome = await watched(request.receive, service.run(mode, body.prompt, model, deadline), deadline)
     finally:

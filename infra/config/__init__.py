@@ -11,23 +11,23 @@ they were provided as secrets); `stacks/` reads their values as Pulumi secret Ou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import ValidationError, model_validator
 
-from infra.config.base import Section
+from infra.config.base import Section, deep_merge
 from infra.config.cluster import ClusterConfig
 from infra.config.environments import ENVIRONMENTS, Environment
-from infra.config.gateway import GatewayConfig
+from infra.config.gateway import CLIENT_NAME_PATTERN, CLIENT_NAME_RULE, GatewayConfig
 from infra.config.generator import GeneratorConfig
 from infra.config.observability import ObservabilityConfig
 from infra.config.ollama import OllamaConfig
+from infra.config.problems import PROJECT, ProblemAt, closest, describe, shown
 from infra.config.registry import RegistryConfig
 from infra.config.secret_store import SecretStoreConfig
-
-PROJECT = "prompt2prod"
 
 SecretName = Literal[
     "sshPrivateKey",
@@ -37,6 +37,7 @@ SecretName = Literal[
     "tlsCertificate",
     "tlsPrivateKey",
     "registryPassword",
+    "apiKeys",
 ]
 SECRET_NAMES: frozenset[str] = frozenset(get_args(SecretName))
 SECRET_DESCRIPTIONS: dict[str, str] = {
@@ -47,11 +48,15 @@ SECRET_DESCRIPTIONS: dict[str, str] = {
     "tlsCertificate": "PEM certificate (chain) of the public listener when `gateway.tls: secret`",
     "tlsPrivateKey": "PEM private key of the public listener when `gateway.tls: secret`",
     "registryPassword": "password/token of an external registry (`registry.kind: external`)",
+    "apiKeys": "API keys of the public routes by client name (`pulumi config set --secret --path apiKeys.<name> "
+    "...`); a client of `gateway.apiClients` without one gets a generated key",
 }
+API_KEYS: SecretName = "apiKeys"
 
 
 class PlatformConfig(Section):
     environment: Environment
+    """dev or prod: picks the cluster, registry and secret store implementations."""
     cluster: ClusterConfig = ClusterConfig()
     registry: RegistryConfig = RegistryConfig()
     secret_store: SecretStoreConfig = SecretStoreConfig()
@@ -63,19 +68,20 @@ class PlatformConfig(Section):
     @model_validator(mode="after")
     def _generator_model_is_served(self) -> PlatformConfig:
         if self.generator.model not in self.ollama.models:
-            raise ValueError(f"generator.model {self.generator.model!r} is not in ollama.models {self.ollama.models}")
+            raise ProblemAt("generator.model", f"{self.generator.model!r} is not in ollama.models {self.ollama.models}")
         return self
 
     @model_validator(mode="after")
     def _gpu_needs_a_gpu_pool(self) -> PlatformConfig:
         if self.ollama.gpu.enabled and self.cluster.kind == "aks" and self.cluster.aks.gpu_pool is None:
-            raise ValueError("ollama.gpu.enabled needs cluster.aks.gpuPool: the cluster has no GPU nodes")
+            raise ProblemAt("ollama.gpu.enabled", "needs cluster.aks.gpuPool: the cluster has no GPU nodes")
         # The program installs K3s without the NVIDIA runtime and device plugin, so `nvidia.com/gpu` would never
         # be allocatable and Ollama would stay Pending. An `existing` cluster may have GPU nodes (see docs/ollama.md).
         if self.ollama.gpu.enabled and self.cluster.kind == "k3s":
-            raise ValueError(
-                "ollama.gpu.enabled is not supported with cluster.kind 'k3s' (no NVIDIA device plugin is "
-                "installed); use cluster.kind 'existing' with labelled GPU nodes, or AKS with cluster.aks.gpuPool"
+            raise ProblemAt(
+                "ollama.gpu.enabled",
+                "not supported with cluster.kind 'k3s' (no NVIDIA device plugin is installed); use "
+                "cluster.kind 'existing' with labelled GPU nodes, or AKS with cluster.aks.gpuPool",
             )
         return self
 
@@ -86,6 +92,8 @@ class StackConfig:
 
     platform: PlatformConfig
     secrets: frozenset[str]
+    api_key_names: frozenset[str] = frozenset()
+    """The client names `apiKeys` holds a key for (the names only: values stay secret Outputs)."""
 
     def has_secret(self, name: SecretName) -> bool:
         return name in self.secrets
@@ -100,44 +108,89 @@ class ConfigError(Exception):
 
 
 def parse_config(values: Mapping[str, str], secret_keys: Iterable[str] = ()) -> StackConfig:
-    """Validate raw `prompt2prod:*` config values; raise `ConfigError` with every problem at once."""
+    """Validate the stack's raw config (every namespace, as Pulumi hands it over); raise `ConfigError` listing every
+    problem at once. Keys of other namespaces are the providers' (`kubernetes:`, `azure-native:`, `pulumi:` ...),
+    except that a namespace a typo away from `prompt2prod` is refused: its keys would otherwise be silently ignored."""
     secret_keys = set(secret_keys)
     problems: list[str] = []
     document: dict[str, Any] = {}
     provided_secrets: set[str] = set()
+    api_key_names: set[str] = set()
     for full_key, raw in sorted(values.items()):
         namespace, _, key = full_key.partition(":")
         if namespace != PROJECT:
+            if closest(namespace, [PROJECT]):
+                problems.append(f"{full_key}: unknown namespace {namespace!r}; did you mean {PROJECT}:{key}?")
             continue
         if key in SECRET_NAMES:
             if full_key not in secret_keys:
                 problems.append(f"{full_key}: must be set as a secret (pulumi config set --secret {key} ...)")
             elif not raw:
                 problems.append(f"{full_key}: is empty")
+            elif key == API_KEYS:
+                api_key_names, found = _api_key_names(full_key, raw)
+                problems += found
             provided_secrets.add(key)
         elif key not in _TOP_LEVEL_KEYS:
-            problems.append(f"{full_key}: unknown key (known: {', '.join(sorted(_TOP_LEVEL_KEYS | SECRET_NAMES))})")
+            known = sorted(_TOP_LEVEL_KEYS | SECRET_NAMES)
+            guess = closest(key, known)
+            hint = f"; did you mean {guess}?" if guess else ""
+            problems.append(f"{full_key}: unknown key{hint} (known: {', '.join(known)})")
         else:
             document[key] = _decode(raw)
 
     environment: Any = document.get("environment")
-    if environment not in ENVIRONMENTS:
-        known = " or ".join(repr(name) for name in ENVIRONMENTS)
-        problems.append(f"{PROJECT}:environment: must be {known}, got {environment!r}")
+    # Hashable first: Pulumi hands a mapping over as JSON text, which decodes to a dict.
+    if not isinstance(environment, str) or environment not in ENVIRONMENTS:
+        known_environments = " or ".join(repr(name) for name in ENVIRONMENTS)
+        got = "nothing" if environment is None else shown(environment)
+        problems.append(f"{PROJECT}:environment: must be {known_environments}, got {got}")
         raise ConfigError(problems)
 
     platform: PlatformConfig | None = None
     try:
+        rules = ENVIRONMENTS[cast(Environment, environment)]
         platform = PlatformConfig.model_validate(
-            deep_merge(ENVIRONMENTS[environment].defaults, document), context={"environment": environment}
+            deep_merge(rules.defaults, document), context={"environment": environment}
         )
     except ValidationError as error:
-        problems.extend(_describe(error))
+        problems.extend(describe(error))
     if platform is not None:
         problems.extend(_missing_secrets(platform, provided_secrets))
+        problems += [
+            f"{PROJECT}:{API_KEYS}.{name}: {name!r} is not in gateway.apiClients {platform.gateway.api_clients}"
+            for name in sorted(api_key_names - set(platform.gateway.key_clients))
+        ]
     if problems or platform is None:
         raise ConfigError(problems)
-    return StackConfig(platform=platform, secrets=frozenset(provided_secrets))
+    return StackConfig(platform=platform, secrets=frozenset(provided_secrets), api_key_names=frozenset(api_key_names))
+
+
+_CLIENT_NAME = re.compile(CLIENT_NAME_PATTERN)
+
+
+def _api_key_names(full_key: str, raw: str) -> tuple[set[str], list[str]]:
+    """The client names of the `apiKeys` secret (a map name -> key), and what is wrong with it; never a value."""
+    try:
+        keys = json.loads(raw)
+    except json.JSONDecodeError:
+        keys = None
+    if not isinstance(keys, dict):
+        return set(), [
+            f"{full_key}: must be a map of client name to key (pulumi config set --secret --path "
+            f"'{API_KEYS}.<name>' ...)"
+        ]
+    problems = [
+        f"{full_key}.{name}: {name!r} is not {CLIENT_NAME_RULE}"
+        for name in sorted(keys)
+        if not _CLIENT_NAME.match(name)
+    ]
+    problems += [
+        f"{full_key}.{name}: must be a non-empty string"
+        for name, key in sorted(keys.items())
+        if not isinstance(key, str) or not key.strip()
+    ]
+    return set(keys), problems
 
 
 _TOP_LEVEL_KEYS = frozenset(field.alias or name for name, field in PlatformConfig.model_fields.items())
@@ -168,41 +221,8 @@ def _decode(raw: str) -> Any:
     return raw
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """`override` on top of `base`, merging nested mappings key by key (other values are replaced)."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
-    return merged
-
-
-def _describe(error: ValidationError) -> list[str]:
-    lines = []
-    for item in error.errors(include_url=False):
-        path = _key_path(item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif item["type"] == "missing":
-            message = "required"
-        lines.append(f"{PROJECT}:{path}: {message}" if path else f"{PROJECT}: {message}")
-    return lines
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif part.startswith("function-after[") or part in {"[key]"}:
-            continue
-        else:
-            path += f".{part}" if path else part
-    return path
-
-
 __all__ = [
+    "API_KEYS",
     "PROJECT",
     "SECRET_DESCRIPTIONS",
     "SECRET_NAMES",

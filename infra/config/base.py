@@ -1,22 +1,22 @@
 """Shared building blocks for the stack configuration models.
 
 Every model is frozen, rejects unknown keys, validates defaults too, and reads camelCase keys as they are
-written in `Pulumi.<stack>.yaml`. Types are strict: a string is never silently turned into a number.
+written in `Pulumi.<stack>.yaml`. Types are strict, except that a value in the shape the Pulumi CLI writes it
+(`infra.config.cli_values`) is read as the type its key declares: the number `0.995` arrives as text, a zone
+`1` as an integer.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from ipaddress import IPv4Network
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-
-def camel_key(name: str) -> str:
-    """`ssh_private_key` -> `sshPrivateKey`; unlike pydantic's `to_camel`, `k3s` stays `k3s`."""
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+from infra.config.cli_values import cli_values
+from infra.config.problems import camel_key
 
 
 class Section(BaseModel):
@@ -34,6 +34,31 @@ class Section(BaseModel):
         # The docstring under a field is its description (shown in docs/configuration.md).
         use_attribute_docstrings=True,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, data: Any) -> Any:
+        """Values in the shapes the CLI writes them, and a section's own defaults under the keys a user sets."""
+        if not isinstance(data, dict):
+            return data
+        fields = {key: field for name, field in cls.model_fields.items() for key in (name, field.alias) if key}
+        data = cli_values({key: field.annotation for key, field in fields.items()}, data)
+        # A section may size its parts itself (the generator's `resources`, the system pool): setting one of their
+        # keys keeps the others at the section's values, not at the part's own class defaults.
+        for key, value in data.items():
+            default = fields[key].default if key in fields else None
+            if isinstance(default, BaseModel) and isinstance(value, dict):
+                data[key] = deep_merge(default.model_dump(by_alias=True, exclude_unset=True), value)
+        return data
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`, merging nested mappings key by key (other values are replaced)."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        merged[key] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def matching(pattern: str, what: str) -> AfterValidator:
@@ -110,8 +135,20 @@ ImageTag = Annotated[str, AfterValidator(_image_tag)]
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 
+
+def written_as_text(example: str) -> BeforeValidator:
+    """Refuse anything but text before a lax parse: ipaddress would read the integer 10 as the address 0.0.0.10."""
+
+    def check(value: object) -> object:
+        if isinstance(value, int | float):
+            raise ValueError(f"expected text such as {example}, got the number {value!r}")
+        return value
+
+    return BeforeValidator(check)
+
+
 # Not strict: CIDRs are written as strings in YAML. Host bits set (10.0.0.1/16) are refused.
-Cidr = Annotated[IPv4Network, Field(strict=False)]
+Cidr = Annotated[IPv4Network, written_as_text("10.0.0.0/16"), Field(strict=False)]
 
 
 def refuse_open_ranges(ranges: list[IPv4Network]) -> list[IPv4Network]:
@@ -126,9 +163,13 @@ class Resources(Section):
     """Container requests and limits (Kubernetes quantities). Limits must not be below requests."""
 
     cpu_request: Quantity = "100m"
+    """CPU the scheduler reserves (a Kubernetes quantity: `500m` is half a core)."""
     memory_request: Quantity = "128Mi"
+    """Memory the scheduler reserves (`512Mi`, `4Gi`)."""
     cpu_limit: Quantity = "1"
+    """CPU the container may use at most (it is throttled beyond)."""
     memory_limit: Quantity = "512Mi"
+    """Memory the container may use at most (it is killed beyond)."""
 
     @model_validator(mode="after")
     def _limits_cover_requests(self) -> Resources:

@@ -28,8 +28,14 @@ class EnvironmentRules:
     serving."""
     tls_required: bool
     """The public listener must terminate TLS."""
+    public_hostnames: bool
+    """The gateway's hostnames must be names others can resolve: `localhost` and `*.localhost` never leave the
+    machine they are typed on (RFC 6761), so a public platform on them is unreachable by design."""
     location_required: bool
     """The cluster runs in an Azure region that must be named (`cluster.aks.location`)."""
+    required: Mapping[str, Any]
+    """Keys (dotted paths) with no usable default here, each with an example value: the configuration reference
+    shows them, and tests build the smallest valid stack from them and check that each one is really needed."""
 
 
 ENVIRONMENTS: Mapping[Environment, EnvironmentRules] = {
@@ -42,7 +48,9 @@ ENVIRONMENTS: Mapping[Environment, EnvironmentRules] = {
         },
         min_replicas=1,
         tls_required=False,
+        public_hostnames=False,
         location_required=False,
+        required={},
     ),
     "prod": EnvironmentRules(
         defaults={
@@ -59,9 +67,29 @@ ENVIRONMENTS: Mapping[Environment, EnvironmentRules] = {
         },
         min_replicas=2,
         tls_required=True,
+        public_hostnames=True,
         location_required=True,
+        required={
+            "cluster.aks.location": "westeurope",
+            "cluster.aks.apiServerAuthorizedIpRanges": ["203.0.113.0/24"],
+            "gateway.generatorHostname": "generator.example.com",
+            "gateway.llmHostname": "llm.example.com",
+            "gateway.grafanaHostname": "grafana.example.com",
+        },
     ),
 }
+
+
+def minimal_config(environment: Environment) -> dict[str, Any]:
+    """The smallest valid `prompt2prod:*` document for `environment`: its name and its `required` examples."""
+    document: dict[str, Any] = {"environment": environment}
+    for path, value in ENVIRONMENTS[environment].required.items():
+        *parents, leaf = path.split(".")
+        node = document
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return document
 
 
 def environment_of(info: ValidationInfo) -> Environment:

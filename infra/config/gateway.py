@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section
+from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, matching
 from infra.config.environments import enough_replicas, environment_of, rules_of
+
+VERIFY_CLIENT: Final = "verify"
+"""The deploy verification's own client (docs/delivery.md): always has a key, configured or not."""
+MAX_API_CLIENTS: Final = 32
+"""The client name is a metric label value of the generator: the set stays small and known."""
+CLIENT_NAME_PATTERN: Final = r"^[a-z][a-z0-9-]{0,31}$"
+CLIENT_NAME_RULE: Final = "a client name (lower-case letter, then up to 31 letters, digits or '-')"
+ClientName = Annotated[str, matching(CLIENT_NAME_PATTERN, CLIENT_NAME_RULE)]
+"""The name of one API key: what the gateway forwards to the generator once the key is accepted."""
 
 
 class CanaryConfig(Section):
     """A second generator version behind the same hostname (the generator component deploys it)."""
 
     enabled: bool = False
+    """Run a second generator version (`generator-canary`) and send it `weight` percent of the traffic."""
     image_tag: ImageTag | None = None
     """Generator image tag of the canary version."""
     weight: int = Field(default=10, ge=0, le=100)
@@ -30,6 +40,7 @@ class GatewayDeployment(Section):
     """Replicas and resources of one of the gateway's Deployments."""
 
     replicas: PositiveInt = 1
+    """Replicas; prod runs at least 2, with a PodDisruptionBudget (`minAvailable: 1`)."""
     resources: Resources = Resources(cpu_request="100m", memory_request="128Mi", cpu_limit="1", memory_limit="512Mi")
 
     WHAT: ClassVar[str]
@@ -58,17 +69,42 @@ class ProxyConfig(GatewayDeployment):
 
 class GatewayConfig(Section):
     generator_hostname: Hostname = "generator.prompt2prod.localhost"
+    """Public hostname of the generator service. prod needs a real DNS name (`*.localhost` is refused there)."""
     llm_hostname: Hostname = "llm.prompt2prod.localhost"
+    """Public hostname of the LLM API (`x-llm-mode` picks Ollama or the cloud provider)."""
     grafana_hostname: Hostname = "grafana.prompt2prod.localhost"
+    """Public hostname of Grafana."""
     tls: Literal["none", "selfSigned", "secret"] = "none"
     """`secret`: certificate and key from the `tlsCertificate` / `tlsPrivateKey` config secrets."""
     max_request_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """Largest request body the public routes accept; larger bodies get HTTP 413 from the gateway."""
     requests_per_minute: int = Field(default=120, ge=1, le=100_000)
     """Local rate limit per gateway replica on the generator and LLM routes; excess requests get HTTP 429."""
+    api_clients: list[ClientName] = Field(default=["default"], min_length=1, max_length=MAX_API_CLIENTS)
+    """One API key per name, sent as `x-api-key`: the key is the `apiKeys.<name>` config secret when set, else
+    generated. Removing a name revokes its key; the others keep working. `verify` (the deploy verification's
+    client) is always added."""
     controller: ControllerConfig = ControllerConfig()
     proxy: ProxyConfig = ProxyConfig()
     canary: CanaryConfig = CanaryConfig()
+
+    @field_validator("generator_hostname", "llm_hostname", "grafana_hostname")
+    @classmethod
+    def _public_where_required(cls, value: str, info: ValidationInfo) -> str:
+        if rules_of(info).public_hostnames and (value == "localhost" or value.endswith(".localhost")):
+            raise ValueError(
+                f"{value!r} only resolves on the machine itself: {environment_of(info)} needs a DNS name "
+                f"that you point at the gateway's address (e.g. {value.split('.')[0]}.example.com)"
+            )
+        return value
+
+    @field_validator("api_clients")
+    @classmethod
+    def _distinct_clients(cls, value: list[str]) -> list[str]:
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"client names must be unique: {', '.join(repeated)} listed more than once")
+        return value
 
     @field_validator("tls")
     @classmethod
@@ -87,6 +123,11 @@ class GatewayConfig(Section):
                 "generatorHostname, llmHostname and grafanaHostname must differ: each one selects its own route"
             )
         return self
+
+    @property
+    def key_clients(self) -> list[str]:
+        """Every client that gets an API key: `apiClients`, plus `verify` when it is not listed."""
+        return [*self.api_clients, *([] if VERIFY_CLIENT in self.api_clients else [VERIFY_CLIENT])]
 
     @property
     def hostnames(self) -> list[str]:

@@ -24,7 +24,12 @@ ImageDigest = Annotated[
 
 class CloudLlmSettings(Section):
     base_url: HttpUrl = Field(default=HttpUrl("https://openrouter.ai/api/v1"), strict=False)
+    """`CLOUD_LLM_BASE_URL`: the OpenAI-compatible API for `x-llm-mode: cloud` (https only)."""
     model: str = Field(default="openai/gpt-4o-mini", min_length=1)
+    """`CLOUD_LLM_MODEL`: the default cloud model."""
+    requests_per_hour: PositiveInt = 100
+    """Cloud generations one API client (`gateway.apiClients`) may start per hour, all generator pods together;
+    past it the service answers 429 (each pod enforces its share, see docs/service.md)."""
 
     @field_validator("base_url")
     @classmethod
@@ -38,24 +43,27 @@ class GeneratorConfig(Section):
     image_repository: ImageRepository | None = None
     """Defaults to `<registry login server>/prompt2prod-generator`."""
     image_tag: ImageTag = "0.1.0"
+    """Version to run; `latest` is refused."""
     image_digest: ImageDigest | None = None
     """`sha256:<64 hex>`: when set, pods run `<repository>@<digest>` (immutable) instead of the tag (CI sets it)."""
     replicas: PositiveInt = 1
     """Minimum number of pods (the autoscaler's floor); a PodDisruptionBudget keeps one up from 2 on."""
     max_replicas: PositiveInt = 3
-    """The autoscaler's ceiling."""
+    """The autoscaler's ceiling (at least `replicas`)."""
     target_cpu_utilization: int = Field(default=70, ge=10, le=100)
     """Average CPU use, in percent of the CPU request, above which the autoscaler adds pods."""
     resources: Resources = Resources(cpu_request="100m", memory_request="192Mi", cpu_limit="1", memory_limit="512Mi")
     model: str = Field(default="llama3.2:3b", min_length=1)
-    """Default local model; must be one of `ollama.models`."""
+    """`GENERATOR_MODEL`: the default local model; must be one of `ollama.models`."""
     max_concurrent_generations: PositiveInt = 8
-    request_timeout_seconds: float = Field(default=240.0, gt=0, le=3600, strict=False)
-    """One deadline per generation request, every attempt and the whole stream included (`REQUEST_TIMEOUT_SECONDS`).
+    """`MAX_CONCURRENT_GENERATIONS`: generations a pod runs at once; beyond it, HTTP 429."""
+    request_timeout_seconds: float = Field(default=240.0, gt=0, le=3600)
+    """`REQUEST_TIMEOUT_SECONDS`: one deadline per generation request, every attempt and the whole stream included.
     The gateway's route timeouts and the pod's shutdown grace period are derived from it (`infra.contract`)."""
-    llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600, strict=False)
-    """The limit of one backend call (`LLM_TIMEOUT_SECONDS`); at most `requestTimeoutSeconds`."""
+    llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600)
+    """`LLM_TIMEOUT_SECONDS`: the limit of one backend call; at most `requestTimeoutSeconds`."""
     max_prompt_chars: PositiveInt = 8000
+    """`MAX_PROMPT_CHARS`: longest prompt; beyond it, HTTP 413."""
     cloud: CloudLlmSettings = CloudLlmSettings()
 
     @field_validator("replicas")
@@ -70,7 +78,8 @@ class GeneratorConfig(Section):
         budget = info.data.get("request_timeout_seconds")
         if budget is not None and value > budget:
             raise ValueError(
-                f"{value:g} is above requestTimeoutSeconds {budget:g}: one backend call cannot outlast the request"
+                f"{value:g} is above generator.requestTimeoutSeconds {budget:g}: "
+                "one backend call cannot outlast the request"
             )
         return value
 

@@ -25,7 +25,9 @@ class PrometheusSettings(Section):
     retention_size: str = Field(default="8GB", pattern=r"^\d+(MB|GB|TB)$")
     """Size-based retention: the oldest blocks go first once the TSDB is larger. Must fit in `storageSize`."""
     storage_size: Quantity = "10Gi"
+    """Prometheus' volume."""
     scrape_interval: str = Field(default="30s", pattern=r"^\d+[sm]$")
+    """Scrape and rule evaluation interval."""
     resources: Resources = Resources(cpu_request="200m", memory_request="512Mi", cpu_limit="1", memory_limit="2Gi")
 
     @model_validator(mode="after")
@@ -56,6 +58,7 @@ class LokiSettings(Section):
 
 class GrafanaSettings(Section):
     storage_size: Quantity = "2Gi"
+    """Grafana's database volume."""
     resources: Resources = Resources(cpu_request="50m", memory_request="128Mi", cpu_limit="500m", memory_limit="512Mi")
 
 
@@ -63,7 +66,9 @@ class LlmLatencySlo(Section):
     """p95 latency objective of one whole generation, per `x-llm-mode` (a CPU-only local model is slow)."""
 
     local: float = Field(default=120.0, gt=0)
+    """Seconds, with `x-llm-mode: local` (Ollama)."""
     cloud: float = Field(default=30.0, gt=0)
+    """Seconds, with `x-llm-mode: cloud`."""
 
 
 class ObservabilityConfig(Section):
@@ -71,7 +76,9 @@ class ObservabilityConfig(Section):
     loki: LokiSettings = LokiSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     alertmanager_storage_size: Quantity = "1Gi"
+    """Alertmanager's volume."""
     alertmanager_retention: str = Field(default="120h", pattern=r"^\d+h$")
+    """How long Alertmanager keeps silences and notification state."""
     slo_availability_target: float = Field(default=0.99, gt=0.5, lt=1.0)
     """Share of non-5xx generator responses over 30 days (probes and /metrics excluded)."""
     latency_slo_seconds: float = Field(default=0.5, gt=0)
@@ -82,3 +89,4 @@ class ObservabilityConfig(Section):
     gateway_error_ratio: float = Field(default=0.05, gt=0, lt=1)
     """Alert when more than this share of the gateway's responses are 5xx."""
     replicas: PositiveInt = 1
+    """Prometheus and Alertmanager replicas."""

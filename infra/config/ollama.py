@@ -77,28 +77,38 @@ HEADROOM_FIXED_BYTES: Final = 2**30
 
 class OllamaStorage(Section):
     size: Quantity = "30Gi"
+    """Size of the model volume; checked against the listed models' download sizes."""
     storage_class: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
     """Defaults to the cluster's: `local-path` on K3s, `managed-csi-premium` on AKS."""
 
 
 class OllamaGpu(Section):
     enabled: bool = False
+    """Run Ollama on a GPU node (AKS `gpuPool`, or labelled nodes of an existing cluster)."""
     count: PositiveInt = 1
+    """GPUs the Ollama pod asks for."""
 
 
 class OllamaConfig(Section):
     image_tag: ImageTag = versions.OLLAMA_TAG
+    """Ollama image tag (never `latest`)."""
     models: list[ModelName] = Field(default=["llama3.2:3b"], min_length=1)
+    """Models to keep on the volume, `name:tag`; must include `generator.model`."""
     model_sizes: dict[ModelName, Quantity] = {}
     """Download sizes of models that the built-in table does not know, e.g. {"mymodel:7b": "4.5Gi"}."""
     prune_models: bool = False
+    """Delete the models on the volume that are not in `models` (after every pull succeeded)."""
     storage: OllamaStorage = OllamaStorage()
     gpu: OllamaGpu = OllamaGpu()
     resources: Resources = Resources(cpu_request="1", memory_request="4Gi", cpu_limit="4", memory_limit="8Gi")
     keep_alive: str = Field(default="30m", pattern=r"^(-1|\d+[smh])$")
+    """`OLLAMA_KEEP_ALIVE`: how long a model stays in memory after use (`-1`: forever)."""
     num_parallel: PositiveInt = 2
+    """`OLLAMA_NUM_PARALLEL`: requests one model serves at once."""
     max_loaded_models: PositiveInt = 1
+    """`OLLAMA_MAX_LOADED_MODELS`: models in memory at once."""
     preload_backoff_limit: NonNegativeInt = 3
+    """Retries of a failed preload Job."""
     preload_timeout_minutes: int = Field(default=60, ge=5, le=1440)
     """How long `pulumi up` waits for the preload Job (pulling several GB can take a while)."""
     preload_image_tag: ImageTag = versions.PYTHON_TAG

@@ -20,10 +20,12 @@ class InClusterRegistrySettings(Section):
     image: str = Field(default=versions.REGISTRY_IMAGE, pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
     """The distribution registry image, pulled from Docker Hub by the K3s node (or through its own mirror)."""
     image_tag: str = Field(default=versions.REGISTRY_TAG, pattern=r"^\d+\.\d+\.\d+$")
+    """Tag of the registry image."""
     image_digest: str | None = Field(default=versions.REGISTRY_DIGEST, pattern=r"^sha256:[0-9a-f]{64}$")
     """The multi-arch index digest of `registry:<imageTag>`: the node pulls exactly that content. Change it with
     the tag (`docker buildx imagetools inspect registry:<tag>`); `null` pulls by tag alone."""
     storage_size: Quantity = "20Gi"
+    """The image volume (the cluster's storage class)."""
     node_port: int = Field(default=30500, ge=30000, le=32767)
     """NodePort the K3s node's containerd pulls through (K3s `registries.yaml` mirrors `localhost:<nodePort>`)."""
 
@@ -48,6 +50,7 @@ class AcrBuildAgents(Section):
 
 class AcrSettings(Section):
     sku: Literal["Basic", "Standard", "Premium"] = "Premium"
+    """The firewall, the retention policy and zone redundancy need `Premium`."""
     retention_days: int = Field(default=30, ge=1, le=365)
     """Untagged manifests are purged after this many days (the retention policy exists on Premium only)."""
     public_network_access: bool = False
@@ -80,6 +83,7 @@ class AcrSettings(Section):
 
 class RegistryConfig(Section):
     kind: Literal["inCluster", "external", "acr"] = "inCluster"
+    """`inCluster` or `external` in dev, `acr` in prod."""
     in_cluster: InClusterRegistrySettings = InClusterRegistrySettings()
     external: ExternalRegistrySettings = ExternalRegistrySettings()
     acr: AcrSettings = AcrSettings()

@@ -17,6 +17,7 @@ from infra.config.environments import allowed_kind
 
 class KeyVaultSettings(Section):
     sku: Literal["standard", "premium"] = "standard"
+    """Key Vault pricing tier (`premium` adds HSM-backed keys, which the platform does not use)."""
     soft_delete_retention_days: int = Field(default=90, ge=7, le=90)
     """Azure allows 7 to 90 days; it cannot be changed after the vault is created."""
     rotation_poll_interval: str = Field(default="2m", pattern=r"^\d+[smh]$")
@@ -33,6 +34,7 @@ class KeyVaultSettings(Section):
 
 class SecretStoreConfig(Section):
     kind: Literal["kubernetes", "keyVault"] = "kubernetes"
+    """`kubernetes` in dev, `keyVault` in prod."""
     key_vault: KeyVaultSettings = KeyVaultSettings()
 
     @field_validator("kind")

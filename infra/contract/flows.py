@@ -3,7 +3,8 @@
 Kubernetes endpoints are workloads (pods selected by labels in a namespace); endpoints outside the cluster are
 stood for by one representative address (NetworkPolicies see addresses, never DNS names). `tests/platform`
 checks the rendered NetworkPolicies against these with Kubernetes semantics, on both stacks; README's "Platform
-contract" section is generated from them (`python -m infra.contract`). Add a flow here when you add a network path.
+contract" section is generated from them (`make docs`). Add a flow here when you add a network path, and a denied
+one for a pod that must have none.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Final, Literal
 from infra import pod_spec, topology
 
 Protocol = Literal["TCP", "UDP"]
-Condition = Literal["always", "cloud mode", "local-only mode", "in-cluster registry"]
+Condition = Literal["always", "cloud mode", "local-only mode", "in-cluster registry", "Key Vault"]
 """When a flow applies: `cloud mode` when the generator has the cloud key (`cloudLlmApiKey`), `local-only mode`
-without it, `in-cluster registry` when the dev registry runs in the cluster."""
+without it, `in-cluster registry` when the dev registry runs in the cluster, `Key Vault` when the secret store is
+Key Vault (prod: secrets reach pods through the CSI driver, and the API keys through the sync pod)."""
 BudgetName = Literal["generation", "grafana"]
 """The time budget (`infra.contract.budgets`) that bounds a request along a flow."""
 
@@ -89,12 +91,20 @@ CLUSTER_DNS: Final = Endpoint(
 IN_CLUSTER_REGISTRY: Final = Endpoint(
     name="in-cluster registry", namespace=topology.NAMESPACE_REGISTRY, labels=_labels("registry", "image-registry")
 )
+API_KEY_SYNC: Final = Endpoint(
+    name="API key sync pod",
+    namespace=topology.NAMESPACE_GATEWAY,
+    labels={"app.kubernetes.io/name": topology.API_KEY_SYNC},
+)
 # Addresses outside the cluster, from the documentation ranges (RFC 5737) for public hosts.
 NODE: Final = Endpoint(name="K3s node (containerd)", address="192.168.56.10")
 INTERNET_CLIENT: Final = Endpoint(name="a client on the internet", address="203.0.113.7")
 MODEL_REGISTRY: Final = Endpoint(name="Ollama's model registry and CDN (HTTPS)", address="198.51.100.20")
 CLOUD_LLM: Final = Endpoint(name="the cloud LLM provider (HTTPS)", address="198.51.100.30")
 INSTANCE_METADATA: Final = Endpoint(name="the cloud's instance metadata endpoint", address="169.254.169.254")
+KEY_VAULT: Final = Endpoint(name="Azure Key Vault (HTTPS)", address="198.51.100.40")
+ANY_PORT: Final = 8080
+"""The port a denied flow to a pod that listens on none is tried on (a deny-all policy refuses every port)."""
 
 
 def _dns(source: Endpoint) -> list[Flow]:
@@ -103,6 +113,13 @@ def _dns(source: Endpoint) -> list[Flow]:
         for protocol in ("UDP", "TCP")
     ]
 
+
+_SYNC_POD_NEVER_REACHES: tuple[tuple[Endpoint, int, Protocol], ...] = (
+    (CLUSTER_DNS, 53, "UDP"),
+    (CLUSTER_DNS, 53, "TCP"),
+    (KEY_VAULT, 443, "TCP"),
+    (INSTANCE_METADATA, 80, "TCP"),
+)
 
 REQUIRED_FLOWS: Final[tuple[Flow, ...]] = (
     Flow(
@@ -192,5 +209,23 @@ DENIED_FLOWS: Final[tuple[Flow, ...]] = (
         port=443,
         purpose="the registry opens no connection",
         when="in-cluster registry",
+    ),
+    *(
+        Flow(
+            source=API_KEY_SYNC,
+            destination=destination,
+            port=port,
+            protocol=protocol,
+            purpose="it only holds the keys' mount: the CSI driver reads Key Vault from the node, not from the pod",
+            when="Key Vault",
+        )
+        for destination, port, protocol in _SYNC_POD_NEVER_REACHES
+    ),
+    Flow(
+        source=GATEWAY_PROXY,
+        destination=API_KEY_SYNC,
+        port=ANY_PORT,
+        purpose="the pod holding every API key serves nothing, not even inside the cluster",
+        when="Key Vault",
     ),
 )

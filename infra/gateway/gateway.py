@@ -7,8 +7,10 @@ Creates, in the `gateway` namespace unless said otherwise:
   context, and a PodDisruptionBudget when replicated;
 - the `public` Gateway (class `kgateway`): an `http` listener, and an `https` one when TLS is on;
 - HTTPRoutes (see `infra.gateway.routes`) with route timeouts from the backends' budgets (`infra.contract.budgets`),
-  ReferenceGrants in `generator`, `llm` and `monitoring` for the Services they reach, a kgateway TrafficPolicy with
-  the request-size and rate limits, and one with the stream idle timeout of the generation routes;
+  ReferenceGrants in `generator`, `llm` and `monitoring` for the Services they reach, the kgateway DirectResponse
+  `not-found` (what the gateway answers instead of forwarding `/metrics`), and three kgateway TrafficPolicies on the
+  routes to the generator and Ollama: `api-auth` (API keys from the `api_keys_secret`, see `infra.gateway.api_keys`),
+  `api-limits` (request size and rate limits) and `api-streams` (the stream idle timeout of the generation budget);
 - a NetworkPolicy for the data-plane pods kgateway runs for this Gateway.
 
 Every custom resource depends on the resources that install its CRD (`crds`), the Gateway also on the controller.
@@ -28,12 +30,17 @@ from infra import pod_spec, topology
 from infra.config.gateway import GatewayConfig, ProxyConfig
 from infra.contract.budgets import GenerationBudget
 from infra.gateway.routes import (
+    API_ROUTES,
     GATEWAY_API,
     KGATEWAY_API,
+    NOT_FOUND,
     REFERENCE_GRANT_API,
+    auth_policy_spec,
     gateway_spec,
     limits_policy_spec,
+    not_found_spec,
     reference_grant_specs,
+    route_annotations,
     route_specs,
     stream_idle_policy_spec,
 )
@@ -47,8 +54,6 @@ BACKEND_POD_PORTS: dict[str, int] = {
     topology.NAMESPACE_LLM: topology.OLLAMA_PORT,
     topology.NAMESPACE_MONITORING: topology.GRAFANA_CONTAINER_PORT,
 }
-# The routes that reach the generator or Ollama: API limits and the generation budget's stream idle timeout.
-API_ROUTES = ("generator", "llm")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +61,10 @@ class GatewayArgs:
     config: GatewayConfig
     generation_budget: GenerationBudget
     """`generator.requestTimeoutSeconds`: the routes to the generator and Ollama get their timeouts from it."""
+    api_keys_secret: pulumi.Input[str]
+    """The Kubernetes Secret in the gateway's namespace whose entries are the API keys by client (`ApiKeys`)."""
+    api_keys_ready: Sequence[pulumi.Resource] = ()
+    """What creates (or, in prod, syncs) that Secret; the auth policy waits for it."""
     crds_ready: Sequence[pulumi.Resource]
     """What installs the Gateway API and kgateway CRDs (`Kgateway.crds`); every custom resource waits for it."""
     controller_ready: Sequence[pulumi.Resource]
@@ -199,15 +208,34 @@ class Gateway(pulumi.ComponentResource):
                 ],
             ),
         )
+        not_found = k8s.apiextensions.CustomResource(
+            f"{name}-not-found",
+            api_version=KGATEWAY_API,
+            kind="DirectResponse",
+            metadata=metadata(NOT_FOUND),
+            spec=not_found_spec(),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
+        )
+        # The routes wait for it: no moment serves them without authentication.
+        auth = k8s.apiextensions.CustomResource(
+            f"{name}-auth",
+            api_version=KGATEWAY_API,
+            kind="TrafficPolicy",
+            metadata=metadata("api-auth"),
+            spec=pulumi.Output.from_input(args.api_keys_secret).apply(
+                lambda secret: auth_policy_spec(API_ROUTES, secret)
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_crds, *args.api_keys_ready]),
+        )
         routes = route_specs(config, args.generation_budget)
         for route_name, spec in routes.items():
             k8s.apiextensions.CustomResource(
                 f"{name}-route-{route_name}",
                 api_version=GATEWAY_API,
                 kind="HTTPRoute",
-                metadata=metadata(route_name),
+                metadata=metadata(route_name, annotations=route_annotations(route_name)),
                 spec=spec,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_crds, gateway]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_crds, gateway, not_found, auth]),
             )
         for target_namespace, spec in reference_grant_specs(routes).items():
             k8s.apiextensions.CustomResource(

@@ -1,11 +1,16 @@
 """Pure builders of the Gateway API objects the public gateway declares (no Pulumi resources here).
 
-Routing, in one place:
-- `generatorHostname` -> the generator Service, split by weight with `generator-canary` when the canary is on;
-- `llmHostname` with `x-llm-mode: cloud` (Exact) -> the generator Service, which calls the cloud provider with the
-  API key it reads from its mounted secret file; with `x-llm-mode: local` (Exact) or no header -> the Ollama Service;
-- `grafanaHostname` -> Grafana.
-With TLS on, these routes attach to the `https` listener and an `http` route only redirects to https.
+Routing, in one place, by allow-list: a request that no rule below matches gets 404 from the gateway.
+- `generatorHostname`: `POST /generate`, `GET /models`, `/health` and `/ready` -> the generator Service, split by
+  weight with `generator-canary` when the canary is on;
+- `llmHostname`: `POST /generate` with `x-llm-mode: cloud` (Exact) -> the generator Service, which calls the cloud
+  provider with the API key it reads from its mounted secret file; Ollama's inference and read-only API
+  (`OLLAMA_PUBLIC_API`) -> the Ollama Service. Ollama's state-changing endpoints (pull, push, create, copy,
+  delete, blobs) match no rule;
+- `grafanaHostname` -> Grafana, except `/metrics`, which the gateway answers itself with 404.
+No public rule forwards `/metrics` of anything: Prometheus scrapes inside the cluster. Every rule that forwards to
+the generator or Ollama is behind the `api-auth` TrafficPolicy (API keys, `x-api-key`). With TLS on, these routes
+attach to the `https` listener and an `http` route only redirects to https.
 
 Why cloud traffic is not routed to a kgateway `Backend` (static host, TLS) straight to the provider: kgateway 2.3
 has no way to add the provider's `Authorization` header from a Secret on the Envoy data plane (the AI backend
@@ -27,9 +32,35 @@ REFERENCE_GRANT_API = "gateway.networking.k8s.io/v1beta1"
 KGATEWAY_API = "gateway.kgateway.dev/v1alpha1"
 HTTP_PORT = 80
 HTTPS_PORT = 443
+NOT_FOUND = "not-found"
+"""The kgateway DirectResponse (404) the gateway answers with instead of forwarding."""
 
 Listener = Literal["http", "https"]
 Spec = dict[str, Any]
+Endpoint = tuple[Literal["GET", "POST"], Literal["Exact", "PathPrefix"], str]
+"""Method, path match type and path of one public API endpoint."""
+
+GENERATE: Endpoint = ("POST", "Exact", "/generate")
+GENERATOR_PUBLIC_API: tuple[Endpoint, ...] = (
+    GENERATE,
+    ("GET", "Exact", "/models"),
+    # Read-only, and what the deploy verification (client `verify`) checks from outside; with a key like the rest.
+    ("GET", "Exact", "/health"),
+    ("GET", "Exact", "/ready"),
+)
+"""The generator endpoints a client calls, all behind the API key; `/metrics` and the OpenAPI pages stay inside."""
+OLLAMA_PUBLIC_API: tuple[Endpoint, ...] = (
+    ("POST", "Exact", "/api/generate"),
+    ("POST", "Exact", "/api/chat"),
+    ("POST", "Exact", "/api/show"),
+    ("GET", "Exact", "/api/tags"),
+    ("POST", "Exact", "/v1/chat/completions"),
+    ("POST", "Exact", "/v1/completions"),
+    # The model list and one model (`/v1/models/<name>`); GET only, and Ollama changes nothing on a GET.
+    ("GET", "PathPrefix", "/v1/models"),
+)
+"""Ollama's inference and read-only API, the only part of it the LLM host routes (an allow-list: its model
+management — pull, push, create, copy, delete, blobs — can never be reached from outside the cluster)."""
 
 
 def serving_listener(config: GatewayConfig) -> Listener:
@@ -103,37 +134,66 @@ def _mode(value: str) -> Spec:
 ANY_PATH: Spec = {"path": {"type": "PathPrefix", "value": "/"}}
 
 
+def endpoint_matches(endpoints: Sequence[Endpoint]) -> list[Spec]:
+    """One HTTPRoute match (method and path) per endpoint."""
+    return [{"path": {"type": kind, "value": path}, "method": method} for method, kind, path in endpoints]
+
+
 def generator_route_spec(config: GatewayConfig) -> Spec:
     return {
         "parentRefs": _parent(serving_listener(config)),
         "hostnames": [config.generator_hostname],
-        "rules": [{"matches": [ANY_PATH], "backendRefs": generator_backends(config.canary)}],
-    }
-
-
-def llm_route_spec(config: GatewayConfig) -> Spec:
-    """`x-llm-mode: cloud` -> generator; `x-llm-mode: local` or no header -> Ollama.
-
-    Gateway API picks, among rules matching the same path, the one with the most header matches, so the
-    `cloud` rule wins over the header-less catch-all; a value other than `local`/`cloud` falls through to local.
-    """
-    ollama = _service(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT)
-    return {
-        "parentRefs": _parent(serving_listener(config)),
-        "hostnames": [config.llm_hostname],
         "rules": [
-            {"matches": [{**ANY_PATH, **_mode("cloud")}], "backendRefs": generator_backends(config.canary)},
-            {"matches": [{**ANY_PATH, **_mode("local")}, ANY_PATH], "backendRefs": [ollama]},
+            {"matches": endpoint_matches(GENERATOR_PUBLIC_API), "backendRefs": generator_backends(config.canary)}
         ],
     }
 
 
+def llm_route_spec(config: GatewayConfig) -> Spec:
+    """`POST /generate` with `x-llm-mode: cloud` -> generator; Ollama's public API -> Ollama.
+
+    The header is matched Exact, so `cloudy` or `Cloud` never reach the cloud rule. Ollama's paths carry no header
+    match: on this host its API is the local model whatever the header says (cloud mode is the generator's API).
+    """
+    ollama = _service(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT)
+    cloud = [{**match, **_mode("cloud")} for match in endpoint_matches([GENERATE])]
+    return {
+        "parentRefs": _parent(serving_listener(config)),
+        "hostnames": [config.llm_hostname],
+        "rules": [
+            {"matches": cloud, "backendRefs": generator_backends(config.canary)},
+            {"matches": endpoint_matches(OLLAMA_PUBLIC_API), "backendRefs": [ollama]},
+        ],
+    }
+
+
+def not_found_filter() -> Spec:
+    """An HTTPRoute filter that makes the gateway answer 404 itself (kgateway `DirectResponse` `not-found`)."""
+    return {
+        "type": "ExtensionRef",
+        "extensionRef": {"group": KGATEWAY_API.split("/")[0], "kind": "DirectResponse", "name": NOT_FOUND},
+    }
+
+
+def not_found_spec() -> Spec:
+    """`DirectResponse.spec` of `not-found`."""
+    return {"status": 404, "body": "not found\n"}
+
+
 def grafana_route_spec(config: GatewayConfig) -> Spec:
+    """Everything to Grafana (it has its own login) but `/metrics`, which Grafana serves to anyone: the longer
+    prefix wins over `/` (Gateway API precedence), and the gateway answers it with 404."""
     grafana = _service(topology.GRAFANA_SERVICE, topology.NAMESPACE_MONITORING, topology.GRAFANA_PORT)
     return {
         "parentRefs": _parent(serving_listener(config)),
         "hostnames": [config.grafana_hostname],
-        "rules": [{"matches": [ANY_PATH], "backendRefs": [grafana]}],
+        "rules": [
+            {
+                "matches": [{"path": {"type": "PathPrefix", "value": topology.GENERATOR_METRICS_PATH}}],
+                "filters": [not_found_filter()],
+            },
+            {"matches": [ANY_PATH], "backendRefs": [grafana]},
+        ],
     }
 
 
@@ -210,6 +270,42 @@ def reference_grant_specs(routes: dict[str, Spec]) -> dict[str, Spec]:
             "to": [{"group": "", "kind": "Service", "name": name} for name in sorted(names)],
         }
         for namespace, names in sorted(services.items())
+    }
+
+
+API_ROUTES: tuple[str, ...] = ("generator", "llm")
+"""The routes that forward to the generator or Ollama: behind the API key and the limits."""
+AUTH_WAIVER = "policy.prompt2prod.io/skip-public-route-authenticated"
+"""The policy pack's waiver of gateway authentication for one route (a reason of 10+ characters)."""
+
+
+def route_annotations(route_name: str) -> dict[str, str]:
+    """The Grafana route is the one public route without an API key: Grafana has its own login (anonymous access
+    off), and its browser users could not send a key header anyway."""
+    if route_name != "grafana":
+        return {}
+    return {AUTH_WAIVER: "Grafana authenticates every user itself; anonymous access is off (tested)"}
+
+
+def auth_policy_spec(route_names: Sequence[str], keys_secret: str) -> Spec:
+    """kgateway TrafficPolicy `apiKeyAuth` on the API routes: a request without a key in `x-api-key` (or with a key
+    that is not one of the Secret's values) gets 401 from the gateway, before any backend.
+
+    Each entry of the Secret is one key, its entry name the client's name. The gateway removes the key from the
+    request (`forwardCredential: false`) and sets `x-prompt2prod-client` to that name, replacing any value the
+    client sent: the generator's per-client cloud budget trusts only this header. kgateway watches the Secret, so a
+    rotated or revoked key takes effect without restarting the proxy.
+    """
+    return {
+        "targetRefs": [
+            {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": name} for name in route_names
+        ],
+        "apiKeyAuth": {
+            "keySources": [{"header": topology.API_KEY_HEADER}],
+            "forwardCredential": False,
+            "clientIdHeader": topology.CLIENT_HEADER,
+            "secretRef": {"name": keys_secret},
+        },
     }
 
 

@@ -199,6 +199,7 @@ class Generator(pulumi.ComponentResource):
                         pinned=pinned,
                         secrets=secrets,
                         image_pull_secret=args.image_pull_secret,
+                        tracks=2 if args.canary_image_tag is not None else 1,
                     ),
                 },
             },

@@ -3,6 +3,7 @@ declares them). Each is tested without mocks."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import pulumi
@@ -48,8 +49,17 @@ def image_reference(repository: str, tag: str, digest: str | None) -> str:
     return f"{repository}@{digest}" if digest else f"{repository}:{tag}"
 
 
-def generator_env(config: GeneratorConfig, api_key_file: str | None) -> list[k8s.core.v1.EnvVarArgsDict]:
-    """The app's settings (DESIGN 4.3). The cloud key is only ever a file path, never a value."""
+def cloud_budget_share(config: GeneratorConfig, tracks: int) -> float:
+    """One pod's share of a client's hourly cloud budget: the budget over the most pods that can run (every track
+    at `maxReplicas`), so that all pods together never admit more than the budget (rounded down, never up)."""
+    return math.floor(config.cloud.requests_per_hour * 1000 / (config.max_replicas * tracks)) / 1000
+
+
+def generator_env(
+    config: GeneratorConfig, api_key_file: str | None, *, tracks: int = 1
+) -> list[k8s.core.v1.EnvVarArgsDict]:
+    """The app's settings (docs/service.md, "Settings"). The cloud key is only ever a file path, never a value.
+    `tracks`: how many Deployments (stable, canary) share the cloud budget."""
     values = {
         "OLLAMA_BASE_URL": topology.service_url(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT),
         "GENERATOR_MODEL": config.model,
@@ -60,6 +70,7 @@ def generator_env(config: GeneratorConfig, api_key_file: str | None) -> list[k8s
         "REQUEST_TIMEOUT_SECONDS": f"{config.request_timeout_seconds:g}",
         "LLM_TIMEOUT_SECONDS": f"{config.llm_timeout_seconds:g}",
         "MAX_PROMPT_CHARS": str(config.max_prompt_chars),
+        "CLOUD_BUDGET_REQUESTS_PER_HOUR": f"{cloud_budget_share(config, tracks):g}",
     }
     if api_key_file is not None:
         values["CLOUD_LLM_API_KEY_FILE"] = api_key_file
@@ -76,7 +87,7 @@ def _http_probe(path: str, *, period: int, timeout: int, failures: int) -> k8s.c
 
 
 def generator_container(
-    config: GeneratorConfig, *, image: pulumi.Input[str], pinned: bool, secrets: SecretMount | None
+    config: GeneratorConfig, *, image: pulumi.Input[str], pinned: bool, secrets: SecretMount | None, tracks: int = 1
 ) -> k8s.core.v1.ContainerArgsDict:
     mounts = [pod_spec.tmp_mount()]
     if secrets is not None:
@@ -87,7 +98,7 @@ def generator_container(
         # A digest never changes what it points to; a tag can be pushed again, so the node asks the registry.
         "image_pull_policy": "IfNotPresent" if pinned else "Always",
         "ports": [{"name": PORT_NAME, "container_port": topology.GENERATOR_PORT, "protocol": "TCP"}],
-        "env": generator_env(config, secrets.path(API_KEY_FILE) if secrets is not None else None),
+        "env": generator_env(config, secrets.path(API_KEY_FILE) if secrets is not None else None, tracks=tracks),
         "resources": pod_spec.resource_requirements(config.resources),
         # /health needs no backend, so it alone decides "started" and "alive"; /ready also needs Ollama and the
         # model, so an Ollama outage takes pods out of the Service instead of restarting them.
@@ -129,6 +140,7 @@ def generator_pod_spec(
     pinned: bool,
     secrets: SecretMount | None,
     image_pull_secret: str | None = None,
+    tracks: int = 1,
 ) -> k8s.core.v1.PodSpecArgsDict:
     volumes = [pod_spec.tmp_volume(TMP_SIZE_LIMIT)]
     if secrets is not None:
@@ -143,7 +155,7 @@ def generator_pod_spec(
         "security_context": pod_spec.pod_security_context(RUN_AS_ID, fs_group=True),
         "termination_grace_period_seconds": GenerationBudget.from_config(config).grace_period_seconds,
         "topology_spread_constraints": topology_spread(track, strict=strict_spread),
-        "containers": [generator_container(config, image=image, pinned=pinned, secrets=secrets)],
+        "containers": [generator_container(config, image=image, pinned=pinned, secrets=secrets, tracks=tracks)],
         "volumes": volumes,
     }
     if image_pull_secret:

@@ -54,16 +54,6 @@ MODEL_VOLUME = "models"
 MODEL_DOWNLOAD_EXCLUDED = (*pod_spec.RFC1918_IPV4, pod_spec.LINK_LOCAL_IPV4, pod_spec.CGNAT_IPV4)
 
 
-def image_pinning_skips(config_key: str) -> dict[str, str]:
-    """checkov skips for workloads whose image is pinned by a version tag from config, pulled IfNotPresent."""
-    return {
-        "checkov.io/skip1": f"CKV_K8S_43=pinned by an explicit version tag from stack config ({config_key}); "
-        "upgrades change that tag",
-        "checkov.io/skip2": "CKV_K8S_15=IfNotPresent on purpose: the tag is pinned, and a pod restart must not "
-        "depend on Docker Hub being reachable and not rate-limiting",
-    }
-
-
 @dataclass(frozen=True, kw_only=True)
 class OllamaArgs:
     config: OllamaConfig
@@ -260,7 +250,7 @@ class Ollama(pulumi.ComponentResource):
             f"{name}-server",
             metadata={
                 **metadata(topology.OLLAMA_STATEFULSET, server_labels()),
-                "annotations": image_pinning_skips("ollama.imageTag"),
+                "annotations": pod_spec.image_pinning_skips("stack config (ollama.imageTag)"),
             },
             spec={
                 "replicas": 1,
@@ -308,9 +298,9 @@ class Ollama(pulumi.ComponentResource):
         # A Job that failed is replaced on the next `up` instead of being awaited again.
         job_metadata["annotations"] = {
             "pulumi.com/replaceUnready": "true",
-            **image_pinning_skips("ollama.preloadImageTag"),
+            **pod_spec.image_pinning_skips("stack config (ollama.preloadImageTag)"),
         }
-        pod_spec = preload_pod_spec(
+        preload_spec = preload_pod_spec(
             container=preload_container(
                 image_tag=settings.preload_image_tag,
                 ollama_url=self.url,
@@ -324,7 +314,7 @@ class Ollama(pulumi.ComponentResource):
             f"{name}-preload",
             metadata=job_metadata,
             spec=preload_job_spec(
-                pod_spec=pod_spec,
+                pod_spec=preload_spec,
                 backoff_limit=settings.preload_backoff_limit,
                 timeout_minutes=settings.preload_timeout_minutes,
             ),

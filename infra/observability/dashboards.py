@@ -130,6 +130,27 @@ def generator_dashboard() -> str:
                 _query(f"sum by (mode, reason) (rate(generator_llm_errors_total[{RATE}]))", "{{mode}} {{reason}}"),
             )
         )
+        .with_row(db.Row("Cloud spend (budget guard)"))
+        .with_panel(
+            _series(
+                "Cloud generations per client and budget result, last hour",
+                "short",
+                _query(
+                    "sum by (client, result) (increase(generator_cloud_requests_total[1h]))",
+                    "{{client}} {{result}}",
+                ),
+            )
+        )
+        .with_panel(
+            _series(
+                "Cloud tokens per second by model and direction",
+                "short",
+                _query(
+                    f'sum by (model, direction) (rate(generator_llm_tokens_total{{mode="cloud"}}[{RATE}]))',
+                    "{{model}} {{direction}}",
+                ),
+            )
+        )
         .with_row(db.Row("Logs"))
         .with_panel(
             logs.Panel()

@@ -1,8 +1,9 @@
 """Every metric name our dashboards and alerts may use, and where it comes from.
 
-The generator's names are the contract of DESIGN 4.3; a test reads the real service's `/metrics` and checks
-that each one below is exposed. Third-party names are documented here with their source, because no binary
-that exposes them runs on a build machine: a PromQL expression naming anything else is rejected by the tests.
+The generator's names are the service's contract (docs/service.md, "Metrics and logs"); a test reads the real
+service's `/metrics` and checks that each one below is exposed. Third-party names are documented here with their
+source, because no binary that exposes them runs on a build machine: a PromQL expression naming anything else is
+rejected by the tests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ GENERATOR_METRICS: Final = frozenset(
         "generator_llm_tokens_total",  # counter {mode, model, direction}
         "generator_llm_errors_total",  # counter {mode, reason}
         "generator_inflight_generations",  # gauge
+        "generator_cloud_requests_total",  # counter {client, result} (app/budget.py)
         *(f"{name}_{suffix}" for name in GENERATOR_HISTOGRAMS for suffix in ("bucket", "sum", "count")),
     }
 )

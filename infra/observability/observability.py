@@ -45,6 +45,8 @@ class ObservabilityArgs:
     """prod: Azure Blob for Loki's chunks. None: the filesystem on Loki's volume."""
     namespace: str = topology.NAMESPACE_MONITORING
     alert_delays: AlertDelays = field(default_factory=AlertDelays)
+    cloud_budget_per_hour: float = 100.0
+    """A client's hourly cloud budget (`generator.cloud.requestsPerHour`): the spend alert's reference."""
     namespace_ready: Sequence[pulumi.Resource] = ()
     """What creates the namespaces; the Grafana credentials and the charts wait for it."""
 
@@ -181,7 +183,7 @@ class Observability(pulumi.ComponentResource):
                 "namespace": args.namespace,
                 "labels": topology.labels("prometheus", "rules"),
             },
-            spec={"groups": rule_groups(SloTargets.from_config(config), args.alert_delays)},
+            spec={"groups": rule_groups(SloTargets.from_config(config, args.cloud_budget_per_hour), args.alert_delays)},
             opts=after_crds,
         )
 

@@ -57,15 +57,19 @@ class SloTargets:
     llm_latency_seconds: Mapping[str, float] = field(default_factory=lambda: {"local": 120.0, "cloud": 30.0})
     volume_full_ratio: float = 0.85
     gateway_error_ratio: float = 0.05
+    cloud_budget_per_hour: float = 100.0
+    """A client's hourly cloud budget, all generator pods together (`generator.cloud.requestsPerHour`)."""
+    cloud_budget_warning_ratio: float = 0.8
 
     @classmethod
-    def from_config(cls, config: ObservabilityConfig) -> SloTargets:
+    def from_config(cls, config: ObservabilityConfig, cloud_budget_per_hour: float = 100.0) -> SloTargets:
         return cls(
             availability=config.slo_availability_target,
             latency_seconds=config.latency_slo_seconds,
             llm_latency_seconds=config.llm_latency_slo_seconds.model_dump(),
             volume_full_ratio=config.volume_full_ratio,
             gateway_error_ratio=config.gateway_error_ratio,
+            cloud_budget_per_hour=cloud_budget_per_hour,
         )
 
 
@@ -272,6 +276,45 @@ def platform_alerts(targets: SloTargets, delays: AlertDelays) -> list[Rule]:
     ]
 
 
+def cloud_spend_alerts(targets: SloTargets, delays: AlertDelays) -> list[Rule]:
+    """The cloud budget guard's signals (app/budget.py): a client close to its hourly budget (a leaked key spends
+    fast), and cloud requests that reached the generator without the gateway's client header (something inside
+    the cluster calling it directly, or a gateway whose API-key policy stopped applying)."""
+    threshold = targets.cloud_budget_per_hour * targets.cloud_budget_warning_ratio
+    return [
+        {
+            "alert": "CloudBudgetNearlySpent",
+            "expr": (
+                'sum by (client) (increase(generator_cloud_requests_total{result="admitted"}[1h]))'
+                f" > {_number(threshold)}"
+            ),
+            "for": delays.warning,
+            "labels": {"severity": "ticket"},
+            "annotations": {
+                "summary": "Client {{ $labels.client }} spent most of its hourly cloud budget",
+                "description": (
+                    f"{{{{ $value | humanize }}}} cloud generations in the last hour (budget "
+                    f"{_number(targets.cloud_budget_per_hour)}): past it the client gets 429. If unexpected, "
+                    "rotate its API key."
+                ),
+            },
+        },
+        {
+            "alert": "CloudRequestsWithoutClient",
+            "expr": 'sum(increase(generator_cloud_requests_total{result="not_authenticated"}[15m])) > 0',
+            "for": delays.warning,
+            "labels": {"severity": "ticket"},
+            "annotations": {
+                "summary": "Cloud generations reached the generator without an authenticated client",
+                "description": (
+                    "{{ $value | humanize }} in 15 minutes, refused with 403. Only the gateway's API-key policy sets "
+                    "x-prompt2prod-client: check the api-auth TrafficPolicy and who calls the generator directly."
+                ),
+            },
+        },
+    ]
+
+
 def rule_groups(targets: SloTargets, delays: AlertDelays | None = None) -> list[RuleGroup]:
     """The PrometheusRule `spec.groups`: recording rules first, so that alerts read recorded series."""
     delays = delays or AlertDelays()
@@ -283,6 +326,7 @@ def rule_groups(targets: SloTargets, delays: AlertDelays | None = None) -> list[
         },
         {"name": "platform-recording", "rules": platform_recording_rules()},
         {"name": "platform-alerts", "rules": platform_alerts(targets, delays)},
+        {"name": "cloud-spend-alerts", "rules": cloud_spend_alerts(targets, delays)},
     ]
 
 

@@ -125,7 +125,14 @@ def grafana_values(
             "userKey": GRAFANA_ADMIN_USER_KEY,
             "passwordKey": GRAFANA_ADMIN_PASSWORD_KEY,
         },
-        "grafana.ini": {"server": {"root_url": url}},
+        # Grafana is public (behind the gateway without an API key): its own login is the only gate, so nobody
+        # gets in without an account — no anonymous viewer, no self sign-up — whatever the chart's defaults become.
+        "grafana.ini": {
+            "server": {"root_url": url},
+            "auth.anonymous": {"enabled": False},
+            "users": {"allow_sign_up": False, "allow_org_create": False},
+            "auth": {"disable_login_form": False},
+        },
         "persistence": {
             "enabled": True,
             "type": "sts",

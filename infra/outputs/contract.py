@@ -29,7 +29,10 @@ SCHEMA_COMMAND = f".venv/bin/python -m infra.outputs schema > {SCHEMA_PATH}"
 
 
 class StackOutputs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    # The docstring under a field is its description: in the JSON Schema and in docs/outputs.md (`make docs`).
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, use_attribute_docstrings=True
+    )
 
     @field_validator("*", mode="wrap")
     @classmethod
@@ -40,11 +43,15 @@ class StackOutputs(BaseModel):
         return handler(value)
 
     schema_version: Literal[1]
+    """Version of this contract: bumped when an output is removed, renamed or changes type."""
     environment: Literal["dev", "prod"]
+    """The stack's `prompt2prod:environment`."""
     cluster_name: str
+    """The cluster's name (`cluster.name`)."""
     cluster_kind: Literal["k3s", "existing", "aks"]
+    """How the cluster was made (`cluster.kind`)."""
     kubeconfig: str
-    """Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig` (AKS: a kubelogin exec kubeconfig)."""
+    """Read it with `pulumi stack output kubeconfig --show-secrets > kubeconfig` (AKS: a kubelogin exec kubeconfig)."""
     kubernetes_version: str
     """The cluster's Kubernetes version (AKS: the pinned minor version, e.g. `1.33`)."""
     resource_group_name: str | None = None
@@ -54,6 +61,7 @@ class StackOutputs(BaseModel):
     oidc_issuer_url: str | None = None
     """prod: the AKS OIDC issuer URL (workload identity); absent in dev."""
     namespaces: list[str]
+    """The platform's namespaces."""
     ollama_url: str
     """In-cluster base URL of the Ollama API (`http://ollama.llm.svc.cluster.local:11434`)."""
     ollama_models: list[str]
@@ -68,6 +76,7 @@ class StackOutputs(BaseModel):
     """The LLM API: Ollama by default or with `x-llm-mode: local`, the cloud provider via the generator with
     `x-llm-mode: cloud`."""
     grafana_url: str
+    """`https://<gateway.grafanaHostname>` (`http://` when `gateway.tls` is `none`)."""
     dashboard_urls: dict[str, str]
     """Grafana dashboard name (generator, ollama, gateway, overview) -> URL."""
     prometheus_retention: str
@@ -77,6 +86,7 @@ class StackOutputs(BaseModel):
     loki_retention: str
     """How long Loki keeps logs (e.g. `168h`)."""
     loki_storage: Literal["filesystem", "azureBlob"]
+    """Where Loki keeps its chunks: `filesystem` (a volume, dev) or `azureBlob` (prod)."""
     registry_login_server: str
     """Push the generator image here: `docker push <registryLoginServer>/generator:<tag>`."""
     key_vault_uri: str | None = None

@@ -2,14 +2,13 @@
 
 `run_program` is shared by `python -m infra.render` and the test suite, so both see exactly what
 `pulumi up` would register, without a CLI, a cluster or a cloud account; `write_render` writes it to a directory
-(`resources.json` and `manifests/`, DESIGN 4.2).
+(`resources.json` and `manifests/`, see docs/render-and-checks.md).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from infra.config import PROJECT
 from infra.render import wire
+from infra.render.destination import MANIFESTS, RESOURCES, check_destination, staging_next_to, swap_in
 from infra.render.manifests import dump, file_name, is_kubernetes_object, manifest
 from infra.render.mocks import RecordedResource, RecordingMonitor
 
@@ -50,7 +50,7 @@ class RenderResult:
         return next(r for r in self.resources if r.urn == urn)
 
     def document(self) -> dict[str, Any]:
-        """The `resources.json` document (DESIGN 4.2)."""
+        """The `resources.json` document."""
         return {
             "project": self.project,
             "stack": self.stack,
@@ -103,12 +103,15 @@ def run_program(
 
 
 def write_render(result: RenderResult, out: Path) -> None:
-    """Write atomically: a half-written render is never left behind in `out`."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".render-", dir=out.parent))
+    """Write the render to `out`, which must be new, empty or a previous render (`infra.render.destination`).
+
+    Written whole into a fresh folder beside `out` and swapped in: a failed render leaves `out` as it was.
+    """
+    check_destination(out)
+    staging = staging_next_to(out)
     try:
-        (staging / "resources.json").write_text(json.dumps(result.document(), indent=2, sort_keys=True) + "\n")
-        manifests = staging / "manifests"
+        (staging / RESOURCES).write_text(json.dumps(result.document(), indent=2, sort_keys=True) + "\n")
+        manifests = staging / MANIFESTS
         manifests.mkdir()
         for resource in result.resources:
             if is_kubernetes_object(resource):
@@ -117,8 +120,6 @@ def write_render(result: RenderResult, out: Path) -> None:
                 if path.exists():
                     raise RuntimeError(f"two objects render to {path.name}")
                 path.write_text(dump(document))
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -40,5 +40,19 @@ def file_name(document: dict[str, Any]) -> str:
     return f"{namespace}--{document['kind']}--{document['metadata']['name']}.yaml".lower()
 
 
+class _ManifestDumper(yaml.SafeDumper):
+    """Multi-line text as literal blocks (`|`), line for line: a one-line change to a script or a dashboard in a
+    ConfigMap is a one-line diff, where a quoted string would be re-folded around it."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_ManifestDumper.add_representer(str, _text)
+
+
 def dump(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False, width=120)
+    # PyYAML quotes a multi-line string that a block cannot hold (trailing spaces on a line, tabs, control
+    # characters); tests/infra/render/test_manifests.py fails if one of ours ever needs it.
+    return yaml.dump(document, Dumper=_ManifestDumper, sort_keys=True, default_flow_style=False, width=120)

@@ -243,5 +243,6 @@ class KeyVaultSecretStore:
             pod_labels={USE_LABEL: "true"},
             # The CSI driver creates the synced Secret when the first pod mounts the volume, not before.
             kubernetes_secret_name=pulumi.Output.from_input(class_name) if synced else None,
+            synced_while_mounted=synced is not None,
             resources=[provider_class, *grants],
         )

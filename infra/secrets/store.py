@@ -61,6 +61,9 @@ class SecretMount:
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     kubernetes_secret_name: pulumi.Output[str] | None = None
     """Set when `kubernetes_secret` was requested: the Secret's name in the workload namespace."""
+    synced_while_mounted: bool = False
+    """The Kubernetes Secret is a copy that exists (and follows rotations) only while some pod mounts `volume`:
+    a consumer that reads the Secret through the API, not the files, needs a pod holding the mount."""
     resources: list[pulumi.Resource] = field(default_factory=list)
     """What a pod using the mount must wait for."""
 

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from app.budget import CLIENT_HEADER
 from app.main import create_app
 from app.server import ReadTimeoutProtocol
 from app.settings import Settings, get_settings
@@ -26,6 +27,9 @@ class RunningService:
 
 
 ServiceFactory = Callable[..., Awaitable[RunningService]]
+
+
+TEST_CLIENT = "tests"
 
 
 def closed_port_url() -> str:
@@ -67,7 +71,8 @@ async def serve(settings: Settings) -> AsyncIterator[RunningService]:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    # Every request as the gateway forwards it: with the authenticated client's name (app/budget.py).
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers={CLIENT_HEADER: TEST_CLIENT}) as client:
         try:
             yield RunningService(url=url, app=app, client=client)
         finally:

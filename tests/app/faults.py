@@ -1,5 +1,5 @@
 """Hostile backends: each fault is what a broken or malicious Ollama / OpenAI-compatible server (or a model)
-really sends, on the real wire, with the statuses the service must answer with (DESIGN 4.3).
+really sends, on the real wire, with the statuses the service must answer with (docs/service.md).
 
 A fault either replaces the fake's handler (`handler`, for transport and wire faults) or only what the model
 says (`answer`, for model faults); `statuses` are the outcomes allowed (200 where the service copes).

@@ -1,4 +1,4 @@
-"""Every error of DESIGN 4.3 is JSON with a message and the right status, never a 500: invalid request 422,
+"""Every error of docs/service.md is JSON with a message and the right status, never a 500: invalid request 422,
 unknown mode 400, too large 413, saturated 429 with Retry-After, backend unreachable 503, timeout 504,
 unusable output or failing backend 502.
 """

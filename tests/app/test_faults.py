@@ -13,7 +13,7 @@ import pytest
 from tests.app.conftest import ServiceFactory
 from tests.app.fakes import FakeOllama, FakeOpenAI
 from tests.app.faults import FAULTS, Fault
-from tests.app.test_observability import scrape, value
+from tests.support.exposition import scrape, value
 
 KINDS = {"json": "application/json", "zip": "application/zip", "ndjson": "application/x-ndjson"}
 

@@ -1,6 +1,6 @@
 """`POST /generate` over real HTTP against fake Ollama and OpenAI-compatible servers.
 
-Guards the contract of DESIGN 4.3: structured output is asked for in each backend's own wire format, the
+Guards the contract of docs/service.md: structured output is asked for in each backend's own wire format, the
 model's files are validated and completed with scaffolding, and the project comes back as JSON, zip or
 NDJSON progress events, in both local and cloud mode.
 """

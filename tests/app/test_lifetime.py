@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 
-from tests.app.conftest import RunningService, ServiceFactory
+from app.budget import CLIENT_HEADER
+from tests.app.conftest import TEST_CLIENT, RunningService, ServiceFactory
 from tests.app.fakes import FakeBackend, FakeOllama, FakeOpenAI
 from tests.app.faults import trickle, wire
-from tests.app.test_observability import scrape, value
+from tests.support.exposition import scrape, value
 
 ACCEPT = {"json": "application/json", "zip": "application/zip", "ndjson": "application/x-ndjson"}
 
@@ -38,6 +39,7 @@ async def open_raw(service: RunningService) -> tuple[asyncio.StreamReader, async
 
 def raw_request(headers: dict[str, str], body: bytes) -> bytes:
     lines = ["POST /generate HTTP/1.1", "Host: test", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    lines.append(f"{CLIENT_HEADER}: {TEST_CLIENT}")
     lines += [f"{name}: {text}" for name, text in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.app.conftest import closed_port_url
+from app.budget import CLIENT_HEADER
+from tests.app.conftest import TEST_CLIENT, closed_port_url
 from tests.app.fakes import DEFAULT_MODEL, FakeOllama
 from tests.app.test_shutdown import wait_for_health
 
@@ -96,7 +97,9 @@ async def test_a_fifo_as_key_file_does_not_stop_the_service_starting(ollama: Fak
     async with container(env) as (url, process):
         await wait_for_health(url, process)
         async with httpx.AsyncClient(base_url=url) as client:
-            cloud = await client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud"})
+            cloud = await client.post(
+                "/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud", CLIENT_HEADER: TEST_CLIENT}
+            )
 
     assert cloud.status_code == 503
     assert "not a regular file" in cloud.json()["detail"]

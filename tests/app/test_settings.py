@@ -1,4 +1,4 @@
-"""Settings come from the environment variables named in DESIGN 4.3, with the platform's defaults (one default
+"""Settings come from the environment variables named in docs/service.md, with the platform's defaults (one default
 per knob: the service run locally behaves as deployed), invalid values fail naming the variable, and nothing
 is read at import time.
 """
@@ -29,6 +29,7 @@ ENV_NAMES = [
     "CLIENT_READ_TIMEOUT_SECONDS",
     "MAX_PROMPT_CHARS",
     "MAX_REQUEST_BYTES",
+    "CLOUD_BUDGET_REQUESTS_PER_HOUR",
     "LOG_LEVEL",
 ]
 

@@ -1,7 +1,9 @@
 """The GitHub Actions workflows: clean under actionlint, zizmor (offline) and checkov, and hardened as promised.
 
 Guards against a workflow that GitHub would reject, a script injection, an action pinned by a movable tag,
-a job holding more permissions than it uses, and a cloud preview running for fork PRs.
+a job holding more permissions than it uses, a cloud preview running for fork PRs, an image deployed without
+passing its scan and carrying its attestation, a deploy left unverified, and a rollback that runs for anything
+but a failed verification.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ import re
 import shutil
 import subprocess
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.support import REPO, WORKFLOWS, run_checkov
+from tests.support.workflows import load
 
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
@@ -29,14 +30,6 @@ def tool(name: str) -> str:
     found = str(local) if local.exists() else shutil.which(name)
     assert found, f"{name} is not installed: run `make install`"
     return found
-
-
-def load(path: Path) -> dict[str, Any]:
-    document: dict[Any, Any] = yaml.safe_load(path.read_text())
-    # YAML 1.1 reads the key `on` as the boolean True.
-    if True in document:
-        document["on"] = document.pop(True)
-    return document
 
 
 def jobs() -> list[tuple[str, str, dict[str, Any]]]:
@@ -100,11 +93,12 @@ def test_permissions_are_empty_at_the_top_and_declared_per_job() -> None:
     assert [f"{file}:{name}" for file, name, job in jobs() if "permissions" not in job] == []
 
 
-def test_only_jobs_that_log_in_to_azure_can_mint_an_oidc_token() -> None:
+def test_only_jobs_that_log_in_to_azure_or_sign_attestations_can_mint_an_oidc_token() -> None:
     for file, name, job in jobs():
-        logs_in = any(str(step.get("uses", "")).startswith("azure/login@") for step in job.get("steps", []))
+        uses = [str(step.get("uses", "")) for step in job.get("steps", [])]
+        needs_token = any(use.startswith(("azure/login@", "actions/attest@")) for use in uses)
         calls_deploy = str(job.get("uses", "")).endswith("deploy-stack.yml")
-        assert (job["permissions"].get("id-token") == "write") == (logs_in or calls_deploy), f"{file}:{name}"
+        assert (job["permissions"].get("id-token") == "write") == (needs_token or calls_deploy), f"{file}:{name}"
 
 
 def test_no_write_permission_beyond_what_each_job_needs() -> None:
@@ -113,12 +107,16 @@ def test_no_write_permission_beyond_what_each_job_needs() -> None:
         for file, name, job in jobs()
     }
     assert writes == {
-        "deploy-stack.yml:up": ["id-token"],
+        "deploy-stack.yml:rollback": ["deployments", "id-token"],
+        "deploy-stack.yml:up": ["deployments", "id-token"],
         "drift.yml:detect": ["id-token"],
         "drift.yml:report": ["issues"],
-        "main.yml:dev": ["id-token"],
+        "main.yml:attest": ["attestations", "id-token"],
+        "main.yml:dev": ["deployments", "id-token"],
         "main.yml:image": ["id-token"],
-        "main.yml:prod": ["id-token"],
+        "main.yml:prod": ["deployments", "id-token"],
+        "main.yml:scan": ["id-token", "security-events"],
+        "pr.yml:audit": [],
         "pr.yml:preview": ["id-token", "pull-requests"],
         "pr.yml:render": [],
         "pr.yml:test": [],
@@ -146,8 +144,8 @@ def test_cloud_previews_never_run_for_fork_pull_requests() -> None:
 
 def test_main_deploys_dev_then_prod_behind_the_production_environment_by_digest() -> None:
     main = load(WORKFLOWS / "main.yml")["jobs"]
-    assert main["dev"]["needs"] == ["image"]
-    assert main["prod"]["needs"] == ["image", "dev"]
+    assert main["dev"]["needs"] == ["image", "scan", "attest"]
+    assert main["prod"]["needs"] == ["image", "scan", "attest", "dev"]
     assert main["prod"]["with"] == {
         "stack": "prod",
         "environment": "production",

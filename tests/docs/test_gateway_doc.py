@@ -1,6 +1,6 @@
 """docs/gateway.md's routing table names the Services the rendered HTTPRoutes really send traffic to.
 
-Guards issue 14 item 11: the page named Grafana's Service `kube-prometheus-stack-grafana:80`, but the chart's
+Guards against a page that named Grafana's Service `kube-prometheus-stack-grafana:80`, but the chart's
 fullname is overridden to `grafana`, so anyone port-forwarding or debugging a route by the doc found nothing.
 """
 

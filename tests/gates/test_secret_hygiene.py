@@ -22,20 +22,28 @@ SECRETS = {
     "tlsCertificate": "HYGIENE-tls-certificate-11aa",
     "tlsPrivateKey": "HYGIENE-tls-private-key-22bb",
     "registryPassword": "HYGIENE-registry-password-5e5e",
+    "apiKeys": json.dumps({"ci": "HYGIENE-api-key-ci-9a0f", "ops": "HYGIENE-api-key-ops-77c3"}),
 }
+MARKERS = {
+    **{name: value for name, value in SECRETS.items() if name != "apiKeys"},
+    "apiKeys.ci": "HYGIENE-api-key-ci-9a0f",
+    "apiKeys.ops": "HYGIENE-api-key-ops-77c3",
+}
+# Clients with a configured key and one with a generated key, so that both kinds are looked for.
+CLIENTS = {"gateway": {"apiClients": ["ci", "ops", "generated"]}}
 GENERATED_MARKER = "mock-random-"  # what the mocks return for every pulumi-random value
 
 SCENARIOS = {
     "dev-remote-k3s": (
         "dev",
-        {"cluster": {"k3s": {"host": "k3s.example.internal"}}, "gateway": {"tls": "secret"}},
+        {"cluster": {"k3s": {"host": "k3s.example.internal"}}, "gateway": {**CLIENTS["gateway"], "tls": "secret"}},
     ),
-    "dev-existing-cluster": ("dev", {"cluster": {"kind": "existing"}}),
+    "dev-existing-cluster": ("dev", {"cluster": {"kind": "existing"}, **CLIENTS}),
     "dev-external-registry": (
         "dev",
-        {"registry": {"kind": "external", "external": {"server": "ghcr.io", "username": "bot"}}},
+        {"registry": {"kind": "external", "external": {"server": "ghcr.io", "username": "bot"}}, **CLIENTS},
     ),
-    "prod": ("prod", {"gateway": {"tls": "secret"}}),
+    "prod": ("prod", {"gateway": {**CLIENTS["gateway"], "tls": "secret"}}),
 }
 
 
@@ -48,7 +56,7 @@ def test_no_secret_value_in_render(scenario: str, render_stack: RenderStack, tmp
     leaks = [
         f"{name} in {path}"
         for path, text in texts.items()
-        for name, marker in [*SECRETS.items(), ("generated secret", GENERATED_MARKER)]
+        for name, marker in [*MARKERS.items(), ("generated secret", GENERATED_MARKER)]
         if marker in text
     ]
     assert not leaks, leaks

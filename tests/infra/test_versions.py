@@ -20,6 +20,7 @@ THIRD_PARTY_IMAGES = {
     versions.OLLAMA_IMAGE: versions.OLLAMA_TAG,
     versions.PYTHON_IMAGE: versions.PYTHON_TAG,
     versions.REGISTRY_IMAGE: f"{versions.REGISTRY_TAG}@{versions.REGISTRY_DIGEST}",
+    versions.PAUSE_IMAGE: versions.PAUSE_TAG,
 }
 
 

@@ -23,7 +23,8 @@ def test_prod_reaches_its_registry_vault_and_storage_and_the_internet_does_not(s
 
 def test_a_workload_reading_key_vault_secrets_is_checked_too(stack_render: LoadStack) -> None:
     render = stack_render("prod", secrets={"cloudLlmApiKey": "PLATFORM-AZ-key"})
-    assert len(render.of_kind("SecretProviderClass")) == 2
+    names = {spc["metadata"]["name"] for spc in render.of_kind("SecretProviderClass")}
+    assert names == {"api-key-secrets", "observability-grafana-secrets", "generator-secrets"}
     assert azure_problems(render) == []
 
 
@@ -92,8 +93,11 @@ def test_a_vault_or_account_without_the_node_subnet_rule_is_caught(stack_render:
 
     problems = azure_problems(stack_render("prod").broken(edit))
     assert problems == [
-        "AKS nodes -> key vault secrets-vault (SecretProviderClass observability-grafana-secrets): "
-        "from prompt2prod-nodes-id: no virtual network rule admits the client's subnet",
+        *(
+            f"AKS nodes -> key vault secrets-vault (SecretProviderClass {spc}): "
+            "from prompt2prod-nodes-id: no virtual network rule admits the client's subnet"
+            for spc in ("api-key-secrets", "observability-grafana-secrets")
+        ),
         "AKS nodes -> Loki storage loki-logs-account (Loki): from prompt2prod-nodes-id: "
         "its firewall denies the client's network",
     ]

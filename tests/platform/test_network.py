@@ -65,6 +65,17 @@ def test_internet_egress_without_the_cloud_key_is_caught(stack_render: LoadStack
     assert problem.startswith("denied generator -> the cloud LLM provider (HTTPS) 443/TCP")
 
 
+def test_the_api_key_sync_pod_without_its_deny_all_policy_is_caught(stack_render: LoadStack) -> None:
+    broken = stack_render("prod").broken(lambda r: r.objects.remove(policy(r, "gateway", "api-key-sync")))
+    problems = flow_problems(broken)
+    assert [p.partition(" (it only holds")[0] for p in problems] == [
+        "denied API key sync pod -> cluster DNS (CoreDNS) 53/UDP",
+        "denied API key sync pod -> cluster DNS (CoreDNS) 53/TCP",
+        "denied API key sync pod -> Azure Key Vault (HTTPS) 443/TCP",
+        "denied API key sync pod -> the cloud's instance metadata endpoint 80/TCP",
+    ]
+
+
 def test_a_flow_whose_pods_are_missing_is_reported_not_passed(stack_render: LoadStack) -> None:
     broken = stack_render("dev").broken(lambda r: r.objects.remove(r.one("StatefulSet", "llm", "ollama")))
     problems = flow_problems(broken)

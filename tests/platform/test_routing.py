@@ -14,11 +14,21 @@ import pytest
 from infra.contract.budgets import ENVOY_STREAM_IDLE_SECONDS
 from tests.support.platform import LoadStack
 from tests.support.platform.model import Object, Render
-from tests.support.platform.routing import route_problems, seconds_of, stream_idle_seconds, timeout_problems
+from tests.support.platform.routing import (
+    policy_problems,
+    route_problems,
+    seconds_of,
+    stream_idle_seconds,
+    timeout_problems,
+)
 
 
 def test_both_renders_route_to_what_exists(platform_render: Render) -> None:
     assert route_problems(platform_render) == []
+
+
+def test_both_renders_have_their_policies_target_and_read_what_exists(platform_render: Render) -> None:
+    assert policy_problems(platform_render) == []
 
 
 def test_both_renders_give_every_backend_its_budget(platform_render: Render) -> None:
@@ -101,3 +111,29 @@ def test_gateway_api_durations_are_read_in_seconds(text: str, seconds: float) ->
 def test_a_malformed_duration_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a Gateway API duration"):
         seconds_of(text)
+
+
+def test_prod_api_keys_without_the_pod_that_keeps_them_synced_are_caught(stack_render: LoadStack) -> None:
+    """The CSI driver writes the keys' Secret only while a pod mounts its SecretProviderClass: without the sync
+    pod, kgateway's `apiKeyAuth` would read a Secret that never appears, and refuse every client."""
+    broken = stack_render("prod").broken(lambda r: r.objects.remove(r.one("Deployment", "gateway", "api-key-sync")))
+    assert policy_problems(broken) == [
+        "TrafficPolicy gateway/api-auth: API keys: Secret gateway/api-key-secrets is synced from "
+        "SecretProviderClass api-key-secrets, which no pod mounts"
+    ]
+
+
+def test_policies_naming_what_does_not_exist_are_caught(stack_render: LoadStack) -> None:
+    def edit(render: Render) -> None:
+        render.objects.remove(render.one("Secret", "gateway", "api-key-secrets"))
+        render.one("TrafficPolicy", "gateway", "api-streams")["spec"]["targetRefs"][1]["name"] = "lm"
+
+    assert policy_problems(stack_render("dev").broken(edit)) == [
+        "TrafficPolicy gateway/api-auth: API keys: Secret gateway/api-key-secrets does not exist",
+        "TrafficPolicy gateway/api-streams: target HTTPRoute lm does not exist",
+    ]
+
+
+def test_a_route_filter_naming_a_missing_direct_response_is_caught(stack_render: LoadStack) -> None:
+    broken = stack_render("dev").broken(lambda r: r.objects.remove(r.one("DirectResponse", "gateway", "not-found")))
+    assert route_problems(broken) == ["HTTPRoute grafana: filter DirectResponse not-found does not exist"]

@@ -20,7 +20,7 @@ from tests.support.policy import deployment
 def test_a_clean_render_passes(render_stack: RenderStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_render(render_stack("dev"), tmp_path / "dev")
     assert main([str(tmp_path / "dev" / "resources.json")]) == 0
-    assert capsys.readouterr().out.startswith("#### Policy pack on stack dev: no violations (11 rules)")
+    assert capsys.readouterr().out.startswith("#### Policy pack on stack dev: no violations (14 rules)")
 
 
 def test_a_violation_fails_and_is_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -32,7 +32,7 @@ def test_a_violation_fails_and_is_listed(tmp_path: Path, capsys: pytest.CaptureF
     (tmp_path / "resources.json").write_text(json.dumps(document))
     assert main([str(tmp_path / "resources.json")]) == 1
     out = capsys.readouterr().out
-    assert "#### Policy pack on stack dev: 2 violations (11 rules)" in out
+    assert "#### Policy pack on stack dev: 2 violations (14 rules)" in out
     assert "- [pinned-images] Deployment shop/web (web-deploy): container \"app\" image 'nginx:latest'" in out
     assert "- [network-policy-per-workload] Deployment shop/web (web-deploy): no NetworkPolicy" in out
 

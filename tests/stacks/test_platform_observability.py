@@ -47,7 +47,8 @@ def test_volumes_use_the_clusters_storage_class(render_stack: RenderStack) -> No
 
 def test_configured_grafana_password_is_used_and_never_in_helm_values(render_stack: RenderStack) -> None:
     result = render_stack("dev", secrets={"grafanaAdminPassword": MARKER})
-    assert not result.of_type("random:index/randomPassword:RandomPassword")
+    generated = [r.name for r in result.of_type("random:index/randomPassword:RandomPassword")]
+    assert "grafana-admin-password" not in generated
     releases = result.of_type("kubernetes:helm.sh/v3:Release")
     assert len([r for r in releases if r.inputs["namespace"] == "monitoring"]) == 3
     for release in releases:
@@ -57,5 +58,5 @@ def test_configured_grafana_password_is_used_and_never_in_helm_values(render_sta
 
 
 def test_generated_grafana_password_without_config(render_stack: RenderStack) -> None:
-    (password,) = render_stack("dev").of_type("random:index/randomPassword:RandomPassword")
+    password = render_stack("dev").named("grafana-admin-password")
     assert password.inputs["length"] == 32

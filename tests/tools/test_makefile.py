@@ -1,6 +1,6 @@
 """The README's two commands do their own set-up on a fresh machine, in an order that fails early and cleanly.
 
-Guards issue 14 items 5 and 8: `make up|preview|destroy` get the Pulumi CLI before anything else (offline: stop
+Guards: `make up|preview|destroy` get the Pulumi CLI before anything else (offline: stop
 with what to install, having installed nothing), then select the stack and run the real command, and never
 install the test-only tools; installing never runs `pip install` against the system Python (PEP 668 refuses
 it on Debian/Ubuntu), and the CRD validators run on a pinned Node.js that every locked package supports.

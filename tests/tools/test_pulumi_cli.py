@@ -1,6 +1,6 @@
 """`make up` on a machine without the Pulumi CLI installs the pinned release, and only a verified one.
 
-Guards issue 14 item 5: the CLI comes from a release whose archive matches the published checksums file; a
+Guards: the CLI comes from a release whose archive matches the published checksums file; a
 mismatch, a checksums file without this platform's archive, an unsafe archive or a binary of another version
 is refused and leaves nothing behind; an unreachable mirror ends with what to install by hand. Every release
 here is a fake one served over real HTTP on loopback.

@@ -1,6 +1,6 @@
 """`make up STACK=dev` selects the stack on the backend the CLI will really use, creating it only where safe.
 
-Guards issue 14 items 5 and 9: the CLI's backend is PULUMI_BACKEND_URL, else Pulumi.yaml's backend.url, else
+Guards: the CLI's backend is PULUMI_BACKEND_URL, else Pulumi.yaml's backend.url, else
 the stored login. A local file backend gets its folder and `stack select --create`; a shared backend never gets
 a stack created by a mistyped STACK=.
 """

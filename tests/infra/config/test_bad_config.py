@@ -3,6 +3,7 @@ and nothing written. Guards the promise that a typo or an unsafe prod value neve
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +11,11 @@ import pytest
 import yaml
 
 from infra.config import deep_merge
+from infra.config.environments import minimal_config
 from infra.render.cli import EXIT_INVALID_CONFIG, main
 
-PROD_BASE: dict[str, Any] = {
-    "prompt2prod:environment": "prod",
-    "prompt2prod:cluster": {
-        "aks": {"location": "westeurope", "apiServerAuthorizedIpRanges": ["203.0.113.0/24"]},
-    },
-    "prompt2prod:gateway": {"tls": "selfSigned"},
-    "prompt2prod:generator": {"replicas": 2},
-}
-DEV_BASE: dict[str, Any] = {"prompt2prod:environment": "dev"}
+PROD_BASE: dict[str, Any] = {f"prompt2prod:{key}": value for key, value in minimal_config("prod").items()}
+DEV_BASE: dict[str, Any] = {f"prompt2prod:{key}": value for key, value in minimal_config("dev").items()}
 
 # (case id, base, config overrides, expected text on one line of the error output)
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
@@ -116,7 +111,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "generator-model-not-served",
         DEV_BASE,
         {"prompt2prod:generator": {"model": "mistral:7b"}},
-        "generator.model 'mistral:7b' is not in ollama.models",
+        "prompt2prod:generator.model: 'mistral:7b' is not in ollama.models",
     ),
     (
         "limits-below-requests",
@@ -145,6 +140,11 @@ def test_bad_config_exits_2_naming_the_key_and_writes_nothing(
     assert code == EXIT_INVALID_CONFIG
     assert expected in stderr
     assert "Traceback" not in stderr
+    header, *problems = stderr.splitlines()
+    assert header.endswith("invalid configuration:")
+    # One format for every problem: `prompt2prod:<key>: <why>` (no bare `prompt2prod: <why>`).
+    assert problems
+    assert all(re.match(r"^  prompt2prod:[A-Za-z]\S*: \S", line) for line in problems), problems
     assert not out.exists()
     assert not list(tmp_path.glob("**/.render-*")), "a staging directory was left behind"
 

@@ -83,3 +83,60 @@ def test_request_limits_have_bounds() -> None:
 
 def test_unknown_gateway_key_is_named() -> None:
     assert "prompt2prod:gateway.canery: unknown key" in problems("dev", {"canery": json.loads("{}")})
+
+
+@pytest.mark.parametrize("hostname", ["generator.prompt2prod.localhost", "localhost", "app.localhost"])
+def test_prod_refuses_hostnames_that_only_resolve_on_this_machine(hostname: str) -> None:
+    """A public prod platform on `*.localhost` is unreachable by anyone else: prod names real DNS hostnames."""
+    lines = problems("prod", {"generatorHostname": hostname})
+    assert any(
+        line.startswith(f"prompt2prod:gateway.generatorHostname: '{hostname}' only resolves on the machine itself")
+        for line in lines
+    ), lines
+
+
+def test_dev_keeps_its_localhost_hostnames() -> None:
+    given = stack_input("dev")
+    assert parse_config(given.values, given.secret_keys).platform.gateway.generator_hostname.endswith(".localhost")
+
+
+def test_api_clients_default_to_one_and_must_be_distinct_valid_names() -> None:
+    given = stack_input("dev")
+    assert parse_config(given.values, given.secret_keys).platform.gateway.api_clients == ["default"]
+    assert any("listed more than once" in p for p in problems("dev", {"apiClients": ["ci", "ci"]}))
+    assert any(
+        p.startswith("prompt2prod:gateway.apiClients[0]: 'CI' is not a client name")
+        for p in problems("dev", {"apiClients": ["CI"]})
+    )
+    assert any(p.startswith("prompt2prod:gateway.apiClients:") for p in problems("dev", {"apiClients": []}))
+
+
+def api_key_problems(keys: str, clients: list[str]) -> list[str]:
+    given = stack_input("dev", {"gateway": {"apiClients": clients}}, secrets={"apiKeys": keys})
+    with pytest.raises(ConfigError) as caught:
+        parse_config(given.values, given.secret_keys)
+    return caught.value.problems
+
+
+def test_api_keys_name_configured_clients_and_are_never_echoed() -> None:
+    found = api_key_problems(json.dumps({"ci": "KEY-VALUE-1", "bob": "KEY-VALUE-2", "ops": ""}), ["ci", "ops"])
+    assert found == [
+        "prompt2prod:apiKeys.ops: must be a non-empty string",
+        "prompt2prod:apiKeys.bob: 'bob' is not in gateway.apiClients ['ci', 'ops']",
+    ]
+    assert api_key_problems("not-a-map", ["ci"])[0].startswith("prompt2prod:apiKeys: must be a map of client name")
+
+
+def test_api_keys_must_be_a_secret() -> None:
+    given = stack_input("dev")
+    values = {**given.values, "prompt2prod:apiKeys": json.dumps({"default": "k"})}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(values, given.secret_keys)
+    assert caught.value.problems == [
+        "prompt2prod:apiKeys: must be set as a secret (pulumi config set --secret apiKeys ...)"
+    ]
+
+
+def test_the_config_knows_which_clients_have_a_provided_key() -> None:
+    given = stack_input("dev", {"gateway": {"apiClients": ["ci", "ops"]}}, secrets={"apiKeys": json.dumps({"ci": "k"})})
+    assert parse_config(given.values, given.secret_keys).api_key_names == frozenset({"ci"})

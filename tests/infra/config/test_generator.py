@@ -49,6 +49,6 @@ def test_an_llm_call_longer_than_the_request_names_the_key() -> None:
     with pytest.raises(ConfigError) as error:
         parse_config(_generator({"requestTimeoutSeconds": 100, "llmTimeoutSeconds": 120}))
     assert error.value.problems == [
-        "prompt2prod:generator.llmTimeoutSeconds: 120 is above requestTimeoutSeconds 100: "
+        "prompt2prod:generator.llmTimeoutSeconds: 120 is above generator.requestTimeoutSeconds 100: "
         "one backend call cannot outlast the request"
     ]

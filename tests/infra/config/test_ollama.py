@@ -99,14 +99,14 @@ def test_every_known_size_is_a_valid_model_name_and_plausible() -> None:
 def test_gpu_on_k3s_is_refused() -> None:
     lines = problems("dev", {"ollama": {"gpu": {"enabled": True}}})
     assert lines == [
-        "prompt2prod: ollama.gpu.enabled is not supported with cluster.kind 'k3s' (no NVIDIA device plugin is "
+        "prompt2prod:ollama.gpu.enabled: not supported with cluster.kind 'k3s' (no NVIDIA device plugin is "
         "installed); use cluster.kind 'existing' with labelled GPU nodes, or AKS with cluster.aks.gpuPool"
     ]
 
 
 def test_gpu_on_aks_without_a_gpu_pool_is_refused() -> None:
     assert problems("prod", {"ollama": {"gpu": {"enabled": True}}}) == [
-        "prompt2prod: ollama.gpu.enabled needs cluster.aks.gpuPool: the cluster has no GPU nodes"
+        "prompt2prod:ollama.gpu.enabled: needs cluster.aks.gpuPool: the cluster has no GPU nodes"
     ]
 
 

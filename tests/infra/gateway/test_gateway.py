@@ -25,6 +25,7 @@ ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 GRANT = "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant"
 POLICY = "kubernetes:gateway.kgateway.dev/v1alpha1:TrafficPolicy"
 PARAMETERS = "kubernetes:gateway.kgateway.dev/v1alpha1:GatewayParameters"
+DIRECT_RESPONSE = "kubernetes:gateway.kgateway.dev/v1alpha1:DirectResponse"
 TLS_SECRETS = {"tlsCertificate": "SPEC-HYGIENE-certificate-9c1d", "tlsPrivateKey": "SPEC-HYGIENE-private-key-4f2a"}
 
 
@@ -39,7 +40,7 @@ def listener_protocols(result: RenderResult) -> list[str]:
 
 
 def custom_resources(result: RenderResult) -> list[RecordedResource]:
-    return [r for r in result.resources if r.type in {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS}]
+    return [r for r in result.resources if r.type in {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS, DIRECT_RESPONSE}]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -47,7 +48,7 @@ def test_every_gateway_api_and_kgateway_object_depends_on_the_crds(stack: str, r
     result = render_stack(stack)
     crds = {result.named("kgateway-gateway-api-crds").urn, result.named("kgateway-crds").urn}
     objects = custom_resources(result)
-    assert {r.type for r in objects} == {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS}
+    assert {r.type for r in objects} == {GATEWAY, ROUTE, GRANT, POLICY, PARAMETERS, DIRECT_RESPONSE}
     for resource in objects:
         assert crds <= set(resource.depends_on), f"{resource.name} can race its CRDs"
 
@@ -58,6 +59,8 @@ def test_gateway_waits_for_the_controller_and_routes_for_the_gateway(render_stac
     assert result.named("kgateway-controller").urn in gateway.depends_on
     for route in result.of_type(ROUTE):
         assert gateway.urn in route.depends_on
+        # Never a moment with routes but no API-key policy, nor a route naming a DirectResponse that is not there.
+        assert {result.named("gateway-auth").urn, result.named("gateway-not-found").urn} <= set(route.depends_on)
 
 
 def test_prod_serves_https_only_and_redirects_http(render_stack: RenderStack) -> None:

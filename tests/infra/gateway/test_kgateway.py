@@ -1,6 +1,6 @@
 """Gateway API CRDs -> kgateway CRDs -> kgateway, pinned and in that order; controller values fit the namespace.
 
-Guards the "no matches for kind" race (DESIGN, Lessons): the kgateway charts must not start before the Gateway
+Guards the "no matches for kind" race: the kgateway charts must not start before the Gateway
 API CRDs, and a PSA `restricted` namespace rejects the chart's default (empty) security context.
 """
 

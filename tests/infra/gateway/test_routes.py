@@ -1,13 +1,12 @@
 """The routing promises of the public gateway, checked on the pure spec builders (no Pulumi involved).
 
-Guards: `x-llm-mode` matches are Exact (a prefix/regex match would send `cloudy` to the cloud); a request without
-the header goes to the local Ollama; the canary gets exactly its configured share; with TLS on nothing is served
-over plain HTTP except a redirect; every cross-namespace backend has a ReferenceGrant in its namespace.
+Guards: `x-llm-mode` matches are Exact (a prefix/regex match would send `cloudy` to the cloud); cloud generations on
+the LLM host reach the generator, Ollama's API the local Ollama; only allow-listed endpoints are routed; the canary
+gets exactly its configured share; with TLS on nothing is served over plain HTTP except a redirect; every
+cross-namespace backend has a ReferenceGrant in its namespace; the API routes carry the API-key policy.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 
@@ -16,57 +15,97 @@ from infra.config.gateway import CanaryConfig, GatewayConfig
 from infra.config.generator import GeneratorConfig
 from infra.contract.budgets import GenerationBudget
 from infra.gateway.routes import (
+    API_ROUTES,
+    OLLAMA_PUBLIC_API,
+    auth_policy_spec,
     gateway_spec,
     generator_backends,
     limits_policy_spec,
     reference_grant_specs,
     route_specs,
 )
+from policy.gateway_api import Request, route_request
+from policy.rules import Resource
 
 CANARY = CanaryConfig(enabled=True, image_tag="0.2.0", weight=25)
 BUDGET = GenerationBudget.from_config(GeneratorConfig())
 
 
-def selected_backends(route: dict[str, Any], headers: dict[str, str]) -> list[str]:
-    """The Services a request to `/` with `headers` reaches, by the Gateway API precedence rules.
+def gateway_objects(config: GatewayConfig) -> list[Resource]:
+    """The Gateway and the routes as the policy pack sees them in a render."""
+    objects: list[Resource] = [
+        Resource(
+            "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+            "gateway",
+            "urn:gateway",
+            {
+                "metadata": {"name": topology.GATEWAY_NAME, "namespace": topology.NAMESPACE_GATEWAY},
+                "spec": gateway_spec(config, "public-tls" if config.tls != "none" else None),
+            },
+        )
+    ]
+    objects += [
+        Resource(
+            "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+            name,
+            f"urn:route-{name}",
+            {"metadata": {"name": name, "namespace": topology.NAMESPACE_GATEWAY}, "spec": spec},
+        )
+        for name, spec in route_specs(config, BUDGET).items()
+    ]
+    return objects
 
-    All our matches use the same `PathPrefix /`, so among the matching ones the one with the most header
-    matches wins (Gateway API HTTPRouteRule precedence, criterion 4).
-    """
-    candidates: list[tuple[int, dict[str, Any]]] = []
-    for rule in route["rules"]:
-        for match in rule["matches"]:
-            assert match["path"] == {"type": "PathPrefix", "value": "/"}
-            wanted = match.get("headers", [])
-            if all(headers.get(h["name"]) == h["value"] for h in wanted):
-                candidates.append((len(wanted), rule))
-    assert candidates, f"no rule matches {headers}"
-    best = max(count for count, _ in candidates)
-    winners = [rule for count, rule in candidates if count == best]
-    assert len(winners) == 1, f"ambiguous routing for {headers}"
-    return [ref["name"] for ref in winners[0]["backendRefs"]]
+
+def selected_backends(config: GatewayConfig, path: str, method: str, headers: dict[str, str]) -> list[str]:
+    """The Services a request to the LLM host reaches, by the Gateway API precedence rules ([] if none)."""
+    match = route_request(
+        gateway_objects(config),
+        Request(host=config.llm_hostname, path=path, method=method, headers=tuple(headers.items())),
+    )
+    if match is None or match.outcome != "forward":
+        return []
+    return [str(ref["name"]) for ref in match.backends]
 
 
 def test_llm_mode_header_matches_are_exact() -> None:
     llm = route_specs(GatewayConfig(), BUDGET)["llm"]
     header_matches = [h for rule in llm["rules"] for m in rule["matches"] for h in m.get("headers", [])]
-    assert header_matches == [
-        {"type": "Exact", "name": "x-llm-mode", "value": "cloud"},
-        {"type": "Exact", "name": "x-llm-mode", "value": "local"},
-    ]
+    assert header_matches == [{"type": "Exact", "name": "x-llm-mode", "value": "cloud"}]
 
 
 @pytest.mark.parametrize(
-    ("headers", "backends"),
+    ("path", "headers", "backends"),
     [
-        ({}, [topology.OLLAMA_SERVICE]),
-        ({"x-llm-mode": "local"}, [topology.OLLAMA_SERVICE]),
-        ({"x-llm-mode": "cloud"}, [topology.GENERATOR_SERVICE]),
+        ("/api/chat", {}, [topology.OLLAMA_SERVICE]),
+        ("/api/chat", {"x-llm-mode": "local"}, [topology.OLLAMA_SERVICE]),
+        ("/generate", {"x-llm-mode": "cloud"}, [topology.GENERATOR_SERVICE]),
+        ("/generate", {"x-llm-mode": "cloudy"}, []),
+        ("/generate", {"x-llm-mode": "Cloud"}, []),
+        ("/generate", {}, []),
     ],
-    ids=["no-header", "local", "cloud"],
+    ids=["no-header", "local", "cloud", "cloudy", "Cloud", "generate-without-cloud"],
 )
-def test_llm_requests_reach_the_backend_of_their_mode(headers: dict[str, str], backends: list[str]) -> None:
-    assert selected_backends(route_specs(GatewayConfig(), BUDGET)["llm"], headers) == backends
+def test_llm_requests_reach_the_backend_of_their_mode(path: str, headers: dict[str, str], backends: list[str]) -> None:
+    assert selected_backends(GatewayConfig(), path, "POST", headers) == backends
+
+
+@pytest.mark.parametrize(("method", "kind", "path"), OLLAMA_PUBLIC_API)
+def test_ollama_public_api_reaches_ollama_with_its_method_only(method: str, kind: str, path: str) -> None:
+    config = GatewayConfig()
+    assert selected_backends(config, path, method, {}) == [topology.OLLAMA_SERVICE]
+    other = "DELETE" if method == "GET" else "GET"
+    assert selected_backends(config, path, other, {}) == []
+
+
+def test_api_routes_carry_the_api_key_policy_that_names_the_client_for_the_generator() -> None:
+    spec = auth_policy_spec(API_ROUTES, "api-key-secrets")
+    assert [ref["name"] for ref in spec["targetRefs"]] == ["generator", "llm"]
+    assert spec["apiKeyAuth"] == {
+        "keySources": [{"header": "x-api-key"}],
+        "forwardCredential": False,
+        "clientIdHeader": "x-prompt2prod-client",
+        "secretRef": {"name": "api-key-secrets"},
+    }
 
 
 def test_llm_backends_are_the_topology_services_and_ports() -> None:
@@ -100,7 +139,7 @@ def test_each_route_serves_its_own_hostname() -> None:
     assert routes["generator"]["hostnames"] == ["gen.example.com"]
     assert routes["llm"]["hostnames"] == ["llm.example.com"]
     assert routes["grafana"]["hostnames"] == [config.grafana_hostname]
-    assert routes["grafana"]["rules"][0]["backendRefs"][0]["name"] == topology.GRAFANA_SERVICE
+    assert routes["grafana"]["rules"][-1]["backendRefs"][0]["name"] == topology.GRAFANA_SERVICE
 
 
 def test_without_tls_the_gateway_has_only_an_http_listener_and_routes_attach_to_it() -> None:

@@ -65,6 +65,7 @@ def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
         "REQUEST_TIMEOUT_SECONDS": "240",
         "LLM_TIMEOUT_SECONDS": "90.5",
         "MAX_PROMPT_CHARS": "4000",
+        "CLOUD_BUDGET_REQUESTS_PER_HOUR": "33.333",
         "CLOUD_LLM_API_KEY_FILE": "/keys/cloud-llm-api-key",
     }
 
@@ -489,3 +490,20 @@ def test_every_variant_passes_the_render_gates(variant: str, variant_gates: tupl
     assert [f"{c['check_id']} {c['resource']}" for c in mine("failed_checks")] == []
     assert len(mine("passed_checks")) > 150
     assert {(c["check_id"], c["resource"].split(".")[-1]) for c in mine("skipped_checks")} == expected_skips
+
+
+@pytest.mark.parametrize(("max_replicas", "tracks", "share"), [(3, 1, "40"), (4, 2, "15"), (1, 1, "120")])
+def test_each_pod_enforces_its_share_of_the_cloud_budget(max_replicas: int, tracks: int, share: str) -> None:
+    """All pods together (every track at its ceiling) never admit more than a client's hourly budget."""
+    config = GeneratorConfig.model_validate({"maxReplicas": max_replicas, "cloud": {"requestsPerHour": 120}})
+    env = {var["name"]: var["value"] for var in generator_env(config, None, tracks=tracks)}
+    assert env["CLOUD_BUDGET_REQUESTS_PER_HOUR"] == share
+    assert float(share) * max_replicas * tracks == 120
+
+
+def test_the_canary_halves_each_pods_cloud_budget(render_stack: RenderStack) -> None:
+    canary = {"gateway": {"canary": {"enabled": True, "imageTag": "0.2.0"}}}
+    for name in ("generator-deployment", "generator-canary-deployment"):
+        [container] = render_stack("dev", canary).named(name).inputs["spec"]["template"]["spec"]["containers"]
+        env = {var["name"]: var["value"] for var in container["env"]}
+        assert env["CLOUD_BUDGET_REQUESTS_PER_HOUR"] == "16.666"

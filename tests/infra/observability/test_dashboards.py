@@ -73,6 +73,14 @@ def test_generator_dashboard_shows_red_and_llm_by_mode_and_model() -> None:
     assert "generator_llm_tokens_total" in exprs
 
 
+def test_generator_dashboard_shows_cloud_spend_per_client() -> None:
+    panels = {panel["title"]: panel for panel in _panels(_all()["generator"])}
+    spend = panels["Cloud generations per client and budget result, last hour"]
+    [target] = spend["targets"]
+    assert target["expr"] == "sum by (client, result) (increase(generator_cloud_requests_total[1h]))"
+    assert target["legendFormat"] == "{{client}} {{result}}"
+
+
 def test_generator_logs_panel_queries_loki() -> None:
     logs = [panel for panel in _panels(_all()["generator"]) if panel["type"] == "logs"]
     assert [target["expr"] for target in logs[0]["targets"]] == ['{namespace="generator"} | json']

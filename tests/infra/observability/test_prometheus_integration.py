@@ -9,42 +9,30 @@ real metrics, not just to synthetic series: it goes pending, then firing, and re
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from infra.observability import metric_catalog
 from infra.observability.monitors import generator_service_monitor, scrape_config
 from infra.observability.slo_rules import AlertDelays, SloTargets, rule_groups
-from tests.support import REPO
-from tests.support.prometheus_tools import binary, write_rules
+from tests.support import processes
+from tests.support.processes import free_port, running, wait_until
 
 MODEL = "qwen2.5-coder:7b"
 FAST_BURN = {"alertname": "GeneratorErrorBudgetBurn", "long_window": "1h", "short_window": "5m"}
 DELAY = "3s"
 BUDGET_SECONDS = 55.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -87,7 +75,7 @@ def _handler(state: FakeOllama) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture(scope="module")
 def ollama() -> Iterator[FakeOllama]:
-    state = FakeOllama(port=_free_port())
+    state = FakeOllama(port=free_port())
     server = ThreadingHTTPServer(("127.0.0.1", state.port), _handler(state))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -98,34 +86,9 @@ def ollama() -> Iterator[FakeOllama]:
         server.server_close()
 
 
-def _wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if check():
-                return
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
-
-
-@contextlib.contextmanager
-def _process(args: list[str], env: dict[str, str] | None, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def generator(ollama: FakeOllama, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OLLAMA_BASE_URL": ollama.url,
@@ -135,35 +98,21 @@ def generator(ollama: FakeOllama, tmp_path_factory: pytest.TempPathFactory) -> I
     }
     log = tmp_path_factory.mktemp("generator") / "uvicorn.log"
     args = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-    with _process(args, env, log) as process:
+    with running(args, env, log) as process:
         url = f"http://127.0.0.1:{port}"
-        _wait_until(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, 20, f"the generator ({log})")
+        wait_until(lambda: httpx.get(f"{url}/health", timeout=1).status_code == 200, 20, f"the generator ({log})")
         assert process.poll() is None
         yield url
 
 
 @pytest.fixture(scope="module")
 def prometheus(generator: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workdir = tmp_path_factory.mktemp("prometheus")
-    write_rules(rule_groups(SloTargets(), AlertDelays(page=DELAY, ticket=DELAY, warning=DELAY)), workdir / "rules.yaml")
     target = generator.removeprefix("http://")
-    config = {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": ["rules.yaml"],
-        "scrape_configs": [scrape_config(generator_service_monitor(), [target], "1s")],
-    }
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    port = _free_port()
-    args = [
-        binary("prometheus"),
-        f"--config.file={workdir / 'prometheus.yml'}",
-        f"--storage.tsdb.path={workdir / 'data'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-    ]
-    with _process(args, None, workdir / "prometheus.log") as process:
-        url = f"http://127.0.0.1:{port}"
-        _wait_until(lambda: httpx.get(f"{url}/-/ready", timeout=1).status_code == 200, 20, "Prometheus to be ready")
-        assert process.poll() is None
+    with processes.prometheus(
+        tmp_path_factory.mktemp("prometheus"),
+        [scrape_config(generator_service_monitor(), [target], "1s")],
+        rule_groups(SloTargets(), AlertDelays(page=DELAY, ticket=DELAY, warning=DELAY)),
+    ) as url:
         yield url
 
 

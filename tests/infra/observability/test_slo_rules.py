@@ -256,6 +256,44 @@ def test_gateway_5xx_ratio(tmp_path: Path) -> None:
     )
 
 
+def test_cloud_spend_alert_names_the_client_near_its_hourly_budget(tmp_path: Path) -> None:
+    """Default budget 100 per hour: 2 admitted a minute for 45 minutes is 90 (> 80) for the busy client only."""
+    spend = 'generator_cloud_requests_total{client="%s",result="admitted"}'
+    _promtool_test(
+        tmp_path,
+        [(spend % "ci", "0+2x60"), (spend % "ops", "0+1x60")],
+        [
+            _no_alert("CloudBudgetNearlySpent", "30m"),
+            {
+                "alertname": "CloudBudgetNearlySpent",
+                "eval_time": "60m",
+                "exp_alerts": [{"exp_labels": {"severity": "ticket", "client": "ci"}}],
+            },
+        ],
+    )
+
+
+def test_cloud_requests_without_a_client_are_flagged(tmp_path: Path) -> None:
+    _promtool_test(
+        tmp_path,
+        [('generator_cloud_requests_total{client="other",result="not_authenticated"}', "0x10 1x20")],
+        [
+            _no_alert("CloudRequestsWithoutClient", "15m"),
+            {
+                "alertname": "CloudRequestsWithoutClient",
+                "eval_time": "25m",
+                "exp_alerts": [{"exp_labels": {"severity": "ticket"}}],
+            },
+        ],
+    )
+
+
+def test_the_spend_threshold_follows_the_configured_budget() -> None:
+    groups = rule_groups(SloTargets.from_config(ObservabilityConfig(), cloud_budget_per_hour=500))
+    [spend] = [rule for group in groups for rule in group["rules"] if rule.get("alert") == "CloudBudgetNearlySpent"]
+    assert spend["expr"].endswith("> 400")
+
+
 def test_thresholds_follow_config() -> None:
     config = ObservabilityConfig.model_validate({"sloAvailabilityTarget": 0.999, "volumeFullRatio": 0.9})
     groups = rule_groups(SloTargets.from_config(config))

@@ -1,4 +1,4 @@
-"""The credential-free render keeps its contract (DESIGN 4.2): the real program under mocks, a stable
+"""The credential-free render keeps its contract (docs/render-and-checks.md): the real program under mocks, a stable
 `resources.json` + `manifests/` layout, integers as integers, secrets as "[secret]", resource options
 visible, and byte-identical output across runs so that a pull request can diff two renders."""
 

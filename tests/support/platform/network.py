@@ -19,6 +19,7 @@ def applies(render: Render, condition: Condition) -> bool:
         "cloud mode": cloud,
         "local-only mode": not cloud,
         "in-cluster registry": in_cluster_registry,
+        "Key Vault": bool(render.azure("keyvault:Vault")),
     }[condition]
 
 

@@ -67,16 +67,52 @@ def workload_selector_problems(render: Render) -> list[str]:
     return problems
 
 
-def _secret_exists(render: Render, namespace: str, name: str) -> bool:
-    """A Secret of the render, or one the Secrets Store CSI driver syncs from a SecretProviderClass."""
-    if render.find("Secret", namespace, name) is not None:
-        return True
+def _mounted_classes(values: Any) -> Iterator[str]:
+    """Every `secretProviderClass` a Helm release's values mount (CSI volume attributes, at any depth)."""
+    if isinstance(values, dict):
+        for key, value in values.items():
+            if key == "secretProviderClass" and isinstance(value, str):
+                yield value
+            else:
+                yield from _mounted_classes(value)
+    elif isinstance(values, list):
+        for item in values:
+            yield from _mounted_classes(item)
+
+
+def provider_class_mounted(render: Render, namespace: str, name: str) -> bool:
+    """Whether a rendered pod or a Helm release's pod mounts the SecretProviderClass `namespace/name`."""
+    for pod in render.pods():
+        volumes = (pod.spec or {}).get("volumes", [])
+        classes = {v.get("csi", {}).get("volumeAttributes", {}).get("secretProviderClass") for v in volumes}
+        if pod.namespace == namespace and name in classes:
+            return True
     return any(
-        synced["secretName"] == name
+        release["namespace"] == namespace and name in set(_mounted_classes(release.get("values", {})))
+        for release in render.releases()
+    )
+
+
+def secret_problem(render: Render, namespace: str, name: str) -> str | None:
+    """None when the Secret exists: in the render, or synced by the Secrets Store CSI driver from a
+    SecretProviderClass — which the driver does only while some pod mounts that class."""
+    if render.find("Secret", namespace, name) is not None:
+        return None
+    classes = [
+        spc["metadata"]["name"]
         for spc in render.of_kind("SecretProviderClass")
         if spc["metadata"]["namespace"] == namespace
-        for synced in spc["spec"].get("secretObjects", [])
-    )
+        and any(synced["secretName"] == name for synced in spc["spec"].get("secretObjects", []))
+    ]
+    if not classes:
+        return f"Secret {namespace}/{name} does not exist"
+    if not any(provider_class_mounted(render, namespace, c) for c in classes):
+        return f"Secret {namespace}/{name} is synced from SecretProviderClass {classes[0]}, which no pod mounts"
+    return None
+
+
+def _secret_exists(render: Render, namespace: str, name: str) -> bool:
+    return secret_problem(render, namespace, name) is None
 
 
 def _env_references(container: Object) -> Iterator[tuple[str, str, str]]:

@@ -1,6 +1,7 @@
 """Checks of the public path: HTTPRoute -> Gateway listener -> Service -> port (ReferenceGrants for the namespaces
-crossed), and the time each route gives the work behind it (route timeouts, stream idle timeouts) against the
-budgets of `infra.contract.budgets`. Each check returns its problems.
+crossed), the objects its filters and policies name (a DirectResponse, the routes a TrafficPolicy targets, the
+Secret of API keys), and the time each route gives the work behind it (route timeouts, stream idle timeouts)
+against the budgets of `infra.contract.budgets`. Each check returns its problems.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from infra.contract.budgets import ENVOY_ROUTE_TIMEOUT_SECONDS, ENVOY_STREAM_IDLE_SECONDS, backend_budget
 from tests.support.platform.budgets import generation_budget
 from tests.support.platform.model import Object, Render, selects
+from tests.support.platform.references import secret_problem
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
@@ -86,6 +88,9 @@ def route_problems(render: Render) -> list[str]:
             if problem:
                 problems.append(f"{where}: {problem}")
         for rule in route["spec"]["rules"]:
+            for extension in [f["extensionRef"] for f in rule.get("filters", []) if f.get("type") == "ExtensionRef"]:
+                if render.find(extension["kind"], route["metadata"]["namespace"], extension["name"]) is None:
+                    problems.append(f"{where}: filter {extension['kind']} {extension['name']} does not exist")
             for ref in rule.get("backendRefs", []):
                 namespace = ref.get("namespace", route["metadata"]["namespace"])
                 service = render.find(ref.get("kind", "Service"), namespace, ref["name"])
@@ -96,6 +101,26 @@ def route_problems(render: Render) -> list[str]:
                     problems.append(f"{where}: Service {namespace}/{ref['name']} has no port {ref['port']}")
                 if namespace != route["metadata"]["namespace"] and not _granted(render, route, ref, namespace):
                     problems.append(f"{where}: no ReferenceGrant in {namespace} lets it reach Service {ref['name']}")
+    return problems
+
+
+def policy_problems(render: Render) -> list[str]:
+    """Every kgateway TrafficPolicy targets routes that exist in its namespace (a policy naming a missing route
+    applies to nothing, silently), and the API keys it authenticates with are a Secret that exists in the cluster."""
+    problems = []
+    for policy in render.of_kind("TrafficPolicy"):
+        namespace = policy["metadata"]["namespace"]
+        where = f"TrafficPolicy {namespace}/{policy['metadata']['name']}"
+        targets = policy["spec"].get("targetRefs", [])
+        if not targets:
+            problems.append(f"{where}: targets nothing")
+        for target in targets:
+            if render.find(target["kind"], namespace, target["name"]) is None:
+                problems.append(f"{where}: target {target['kind']} {target['name']} does not exist")
+        secret = policy["spec"].get("apiKeyAuth", {}).get("secretRef", {}).get("name")
+        problem = secret_problem(render, namespace, secret) if secret else None
+        if problem:
+            problems.append(f"{where}: API keys: {problem}")
     return problems
 
 
