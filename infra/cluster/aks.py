@@ -1,8 +1,8 @@
 """`AksCluster` — the prod Kubernetes cluster on Azure (AKS), built with `pulumi_azure_native` submodules only.
 
 Creates:
-- a resource group and a VNet with three subnets: the nodes' (service endpoints for Key Vault and Storage, whose
-  firewalls admit it), the private endpoints' (the container registry's) and the registry's build agents';
+- a resource group and a VNet with two subnets: the nodes' (service endpoints for Key Vault and Storage, whose
+  firewalls admit it) and the private endpoints' (the container registry's);
 - a Log Analytics workspace with a daily ingestion cap, for Container Insights (optional);
 - the ManagedCluster: pinned Kubernetes version, Standard tier, Entra ID with Azure RBAC and local accounts disabled,
   workload identity + OIDC issuer, Azure CNI overlay with a network policy, API server authorized IP ranges or a
@@ -38,10 +38,9 @@ from infra.cluster.handle import AzureScope, ClusterHandle
 from infra.config.cluster import AksSettings, GpuPool, NodePool
 
 STORAGE_CLASS = "managed-csi-premium"
-# Subnet names (suffixes of `<cluster>-`): the nodes, the private endpoints, the registry's build agents.
+# Subnet names (suffixes of `<cluster>-`): the nodes and the private endpoints.
 NODE_SUBNET = "nodes"
 PRIVATE_ENDPOINT_SUBNET = "endpoints"
-BUILD_SUBNET = "builds"
 SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 MAX_SURGE = "33%"
 
@@ -217,15 +216,6 @@ class AksCluster(pulumi.ComponentResource):
             address_prefix=str(settings.private_endpoint_subnet_cidr),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet]),
         )
-        builds = network.Subnet(
-            f"{name}-{BUILD_SUBNET}",
-            resource_group_name=group.name,
-            virtual_network_name=vnet.name,
-            address_prefix=str(settings.build_subnet_cidr),
-            # Agents pull base images from public registries (the registry itself through its private endpoint).
-            default_outbound_access=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[endpoints]),
-        )
         workspace_id: pulumi.Output[str] | None = None
         if settings.log_analytics.enabled:
             workspace = operationalinsights.Workspace(
@@ -334,7 +324,6 @@ class AksCluster(pulumi.ComponentResource):
             node_subnet_id=subnet.id,
             virtual_network_id=vnet.id,
             private_endpoint_subnet_id=endpoints.id,
-            build_subnet_id=builds.id,
             oidc_issuer_url=cluster.oidc_issuer_profile.apply(
                 lambda profile: profile.issuer_url if profile and profile.issuer_url else ""
             ),

@@ -46,8 +46,6 @@ class AzureScope:
     """The cluster's VNet: private DNS zones are linked to it, so that its hosts resolve private endpoints."""
     private_endpoint_subnet_id: pulumi.Input[str]
     """Where private endpoints (the container registry's) take their addresses."""
-    build_subnet_id: pulumi.Input[str]
-    """Where the container registry's build agents run."""
     oidc_issuer_url: pulumi.Input[str]
     """The OIDC issuer whose tokens workload identity federated credentials trust."""
     kubelet_identity_object_id: pulumi.Input[str]

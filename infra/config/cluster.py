@@ -157,8 +157,6 @@ class AksSettings(Section):
     """The node subnet, inside `vnetCidr`."""
     private_endpoint_subnet_cidr: Cidr = IPv4Network("10.42.16.0/24")
     """Where the container registry's private endpoint gets its addresses (two per registry region)."""
-    build_subnet_cidr: Cidr = IPv4Network("10.42.17.0/24")
-    """The registry's build agent pool: CI builds and pushes images there (`az acr build --agent-pool`)."""
     pod_cidr: Cidr = IPv4Network("10.244.0.0/16")
     """Azure CNI overlay: pod addresses, outside the VNet."""
     service_cidr: Cidr = IPv4Network("10.43.0.0/16")
@@ -209,7 +207,6 @@ class AksSettings(Section):
         subnets = {
             "nodeSubnetCidr": self.node_subnet_cidr,
             "privateEndpointSubnetCidr": self.private_endpoint_subnet_cidr,
-            "buildSubnetCidr": self.build_subnet_cidr,
         }
         for key, network in subnets.items():
             if not network.subnet_of(self.vnet_cidr):

@@ -37,28 +37,17 @@ class ExternalRegistrySettings(Section):
     """Pull user; with it, the `registryPassword` secret becomes an imagePullSecret in the generator namespace."""
 
 
-class AcrBuildAgents(Section):
-    """Premium: the registry's dedicated ACR Tasks agent pool, in the VNet's build subnet. CI builds and pushes the
-    generator image there (`az acr build --agent-pool`): with public network access disabled, ACR Tasks' shared
-    agents cannot reach the registry."""
-
-    tier: Literal["S1", "S2", "S3"] = "S1"
-    """S1: 2 vCPU and 3 GB per agent; S2: 4 and 8; S3: 8 and 16."""
-    count: int = Field(default=1, ge=0, le=10)
-    """Agents kept allocated (billed while allocated); 0 parks the pool, and builds wait until it is scaled up."""
-
-
 class AcrSettings(Section):
     sku: Literal["Basic", "Standard", "Premium"] = "Premium"
     """The firewall, the retention policy and zone redundancy need `Premium`."""
     retention_days: int = Field(default=30, ge=1, le=365)
     """Untagged manifests are purged after this many days (the retention policy exists on Premium only)."""
     public_network_access: bool = False
-    """false (Premium): only the private endpoint in the cluster's VNet serves the registry (AKS nodes pull, the build
-    agents push through it). true opens the public endpoint to `allowedIpRanges` (and Basic/Standard need it)."""
+    """false (Premium): only the private endpoint in the cluster's VNet serves the registry (AKS nodes pull through
+    it; CI copies images in with `az acr import`, which ACR runs itself). true opens the public endpoint to
+    `allowedIpRanges` (and Basic/Standard need it)."""
     allowed_ip_ranges: list[Cidr] = []
     """Premium with `publicNetworkAccess`: the public endpoint's firewall denies every other address."""
-    build_agents: AcrBuildAgents = AcrBuildAgents()
     zone_redundancy: bool = True
     """Premium only: replicate the registry across the region's availability zones."""
 

@@ -2,8 +2,9 @@
 
 `tests/platform` checks the rendered prod resources against these: for an allowed access, the client's subnet
 reaches the resource (through a private endpoint whose `privatelink` DNS zone is linked to the client's VNet, or
-through a service endpoint the resource's network rules admit) and the identity holds the role; for a denied one,
-no network path exists. Pulumi itself only talks to Azure Resource Manager, which these firewalls do not filter.
+through a service endpoint the resource's network rules admit) and the identity holds the role, or, for a trusted
+Azure service, the resource lets trusted services bypass its network rules; for a denied one, no network path
+exists. Pulumi and `az acr import` only talk to Azure Resource Manager, which these firewalls do not filter.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import Final, Literal
 
 from infra import azure
 
-Client = Literal["AKS nodes", "ACR build agents", "the internet"]
-"""AKS nodes: the node subnets (pods leave the VNet with their node's address: Azure CNI overlay). ACR build
-agents: the registry's dedicated agent pool, in its subnet. The internet: e.g. a hosted CI runner."""
+Client = Literal["AKS nodes", "ACR import", "the internet"]
+"""AKS nodes: the node subnets (pods leave the VNet with their node's address: Azure CNI overlay). ACR import: the
+registry's own import service, run by `az acr import` (a trusted service of the registry, in no subnet of ours).
+The internet: e.g. a hosted CI runner."""
 Resource = Literal["container registry", "key vault", "Loki storage"]
-Identity = Literal["kubelet", "workload identity", "registry task", "anyone"]
+Identity = Literal["kubelet", "workload identity", "deploy identity", "anyone"]
 """kubelet: the AKS kubelet identity; workload identity: the user-assigned identity federated with a pod's
-ServiceAccount; registry task: an ACR Tasks run, which pushes to its own registry with a run-scoped token."""
+ServiceAccount; deploy identity: CI's Entra ID identity, granted by hand (docs/delivery.md), not by the program."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,11 +43,11 @@ ALLOWED_ACCESS: Final[tuple[AzureAccess, ...]] = (
         purpose="nodes pull the generator image",
     ),
     AzureAccess(
-        client="ACR build agents",
+        client="ACR import",
         resource="container registry",
-        identity="registry task",
+        identity="deploy identity",
         role=None,
-        purpose="CI builds and pushes the image with `az acr build --agent-pool` (.github/workflows/main.yml)",
+        purpose="CI copies the attested digest in from GHCR with `az acr import` (.github/workflows/main.yml)",
     ),
     AzureAccess(
         client="AKS nodes",

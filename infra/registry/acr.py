@@ -11,10 +11,11 @@ Creates:
   subnet, the `privatelink.azurecr.io` private DNS zone linked to the VNet, and the endpoint's DNS zone group, which
   writes the zone's A records for the registry and its regional data endpoint. Nodes resolve
   `<name>.azurecr.io` to the endpoint's address and pull through it; with `publicNetworkAccess` false (the default)
-  nothing else reaches the registry;
-- on Premium, a dedicated ACR Tasks agent pool (`BUILD_AGENT_POOL`) in the VNet's build subnet: CI builds and pushes
-  the generator image there (`az acr build --agent-pool`), since ACR Tasks' shared agents and hosted CI runners
-  cannot reach a registry whose public endpoint is disabled.
+  nothing else reaches the registry's data plane.
+
+Images get in without anyone reaching it: CI builds and pushes to GHCR, then `az acr import` (an Azure Resource
+Manager call) has ACR copy the attested digest from there itself. ACR counts as a trusted service of its own
+registry for that, which is why the trusted-services bypass stays on (`IMPORT_BYPASS`).
 
 Imports `pulumi_azure_native` submodules only; nothing on the dev path imports this module.
 """
@@ -32,8 +33,9 @@ from infra.azure import ACR_PULL, role_definition_id
 from infra.cluster.handle import AzureScope
 from infra.config.registry import AcrSettings
 
-BUILD_AGENT_POOL = "ci"
-"""The agent pool CI builds on: `az acr build --agent-pool ci` in .github/workflows/main.yml."""
+IMPORT_BYPASS = "AzureServices"
+"""`networkRuleBypassOptions` that lets `az acr import` into a registry restricted to its private endpoint (with
+`None`, import fails: learn.microsoft.com/azure/container-registry/allow-access-trusted-services)."""
 PRIVATE_DNS_ZONE = "privatelink.azurecr.io"
 # Private DNS zones are global resources.
 GLOBAL = "Global"
@@ -70,8 +72,9 @@ def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> conta
         admin_user_enabled=False,
         anonymous_pull_enabled=False,
         public_network_access="Enabled" if config.public_network_access else "Disabled",
-        # Trusted Azure services (e.g. Defender image scanning) still reach a firewalled registry.
-        network_rule_bypass_options="AzureServices",
+        # Trusted Azure services still reach a restricted registry: ACR's own import (CI's only way in) and
+        # Defender's image scanning.
+        network_rule_bypass_options=IMPORT_BYPASS,
         policies=containerregistry.PoliciesArgs(
             retention_policy=containerregistry.RetentionPolicyArgs(days=config.retention_days, status="enabled")
         )
@@ -118,19 +121,6 @@ class ContainerRegistry(pulumi.ComponentResource):
         self.ready = [pull]
         if args.config.sku == "Premium":
             self.ready += self._private_endpoint(name, args, registry)
-            containerregistry.AgentPool(
-                f"{name}-build-agents",
-                agent_pool_name=BUILD_AGENT_POOL,
-                registry_name=registry.name,
-                resource_group_name=args.azure.resource_group_name,
-                location=args.azure.location,
-                os="Linux",
-                tier=args.config.build_agents.tier,
-                count=args.config.build_agents.count,
-                virtual_network_subnet_resource_id=args.azure.build_subnet_id,
-                tags=args.tags,
-                opts=child,
-            )
         self.login_server = registry.login_server
         self.registry_id = registry.id
         self.register_outputs({"login_server": self.login_server, "registry_id": self.registry_id})

@@ -3,15 +3,12 @@ says (`infra.contract.azure`), and the internet reaches none of them.
 
 Guards finding 2 of the first real deployment: the Premium registry denied every network without a private
 endpoint, so AKS nodes (which the `AzureServices` bypass does not cover) sat in ImagePullBackOff and CI's push from
-a hosted runner was refused; and the Loki storage account answered the whole internet.
+a hosted runner was refused; and the Loki storage account answered the whole internet. Images now get in through
+`az acr import`, which ACR runs as a trusted service of its own: a registry refusing trusted services refuses it.
 """
 
 from __future__ import annotations
 
-import yaml
-
-from infra.registry.acr import BUILD_AGENT_POOL
-from tests.support import WORKFLOWS
 from tests.support.platform import LoadStack
 from tests.support.platform.azure import azure_problems
 from tests.support.platform.model import Object, Render
@@ -31,7 +28,7 @@ def test_a_workload_reading_key_vault_secrets_is_checked_too(stack_render: LoadS
 def test_the_dev_render_has_no_azure_resource() -> None:
     assert azure_problems(Render("dev", [], [], {})) == [
         "AKS nodes -> container registry: no such resource or use in the render",
-        "ACR build agents -> container registry: no such resource or use in the render",
+        "ACR import -> container registry: no such resource or use in the render",
         "AKS nodes -> key vault: no such resource or use in the render",
         "AKS nodes -> Loki storage: no such resource or use in the render",
     ]
@@ -51,13 +48,13 @@ def test_a_registry_without_its_private_endpoint_refuses_the_nodes(stack_render:
     assert (
         f"AKS nodes -> container registry registry-registry (kubelet): from prompt2prod-nodes-id: {nodes}" in problems
     )
-    assert len(problems) == 2  # the build agents are refused the same way
+    assert len(problems) == 1
 
 
 def test_a_private_endpoint_without_dns_in_the_vnet_is_not_enough(stack_render: LoadStack) -> None:
     for missing in ("registry-dns-link", "registry-dns-records"):
         problems = azure_problems(stack_render("prod").broken(lambda r, m=missing: without(r, m)))
-        assert len(problems) == 2, missing
+        assert len(problems) == 1, missing
 
 
 def test_the_old_firewall_alone_is_caught(stack_render: LoadStack) -> None:
@@ -65,12 +62,21 @@ def test_the_old_firewall_alone_is_caught(stack_render: LoadStack) -> None:
 
     def edit(render: Render) -> None:
         azure(render, "registry-registry")["inputs"]["publicNetworkAccess"] = "Enabled"
-        without(render, "registry-endpoint", "registry-build-agents")
+        without(render, "registry-endpoint")
 
     assert azure_problems(stack_render("prod").broken(edit)) == [
         "AKS nodes -> container registry registry-registry (kubelet): from prompt2prod-nodes-id: "
         "its firewall denies the client's network",
-        "ACR build agents -> container registry registry-registry (its runs): no subnet of that client",
+    ]
+
+
+def test_a_registry_refusing_trusted_services_refuses_the_import(stack_render: LoadStack) -> None:
+    broken = stack_render("prod").broken(
+        lambda r: azure(r, "registry-registry")["inputs"].update(networkRuleBypassOptions="None")
+    )
+    assert azure_problems(broken) == [
+        "ACR import -> container registry registry-registry (az acr import): "
+        "its network rules refuse trusted services, so `az acr import` fails"
     ]
 
 
@@ -107,12 +113,3 @@ def test_an_identity_without_its_role_is_caught(stack_render: LoadStack) -> None
     removed = ("registry-kubelet-acrpull", "observability-grafana-admin-password-reader", "loki-logs-blob-contributor")
     problems = azure_problems(stack_render("prod").broken(lambda r: without(r, *removed)))
     assert [p.split(": ", 1)[1] for p in problems] == ["the identity is not granted the role it needs"] * 3
-
-
-def test_ci_builds_on_the_agent_pool_the_program_creates() -> None:
-    steps = yaml.safe_load((WORKFLOWS / "main.yml").read_text())["jobs"]["image"]["steps"]
-    script = "\n".join(str(step.get("run", "")) for step in steps)
-    assert f'az acr build --registry "$ACR_NAME" --agent-pool {BUILD_AGENT_POOL} ' in script
-    # Nothing on the runner talks to the registry's (disabled) public endpoint.
-    assert "az acr login" not in script
-    assert not [s for s in steps if str(s.get("uses", "")).startswith("docker/")]

@@ -29,7 +29,6 @@ AZURE = AzureScope(
     node_subnet_id=SUBNET,
     virtual_network_id=VNET,
     private_endpoint_subnet_id=f"{VNET}/subnets/endpoints",
-    build_subnet_id=f"{VNET}/subnets/builds",
     oidc_issuer_url=ISSUER,
     kubelet_identity_object_id=KUBELET,
 )

@@ -1,10 +1,10 @@
 """prod ACR: no shared credentials, nothing anonymous, retention on Premium, AcrPull for the kubelet, reached from
-the VNet through a private endpoint and its private DNS, built by a dedicated agent pool in the VNet.
+the VNet through a private endpoint and its private DNS, fed by `az acr import` (trusted services let through).
 
 Guards: an admin user (a static password nobody rotates); anonymous pulls; the kubelet identity missing its pull
 grant (ImagePullBackOff on every node) or getting it on the wrong scope or principal type; a registry whose public
-endpoint is closed without a private endpoint and DNS in the cluster's VNet (again ImagePullBackOff); no agent
-pool for CI to build on (its push refused).
+endpoint is closed without a private endpoint and DNS in the cluster's VNet (again ImagePullBackOff); a registry
+refusing trusted services (CI's import refused).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pytest
 from infra.azure import ACR_PULL
 from infra.config.registry import AcrSettings
 from infra.registry.acr import (
-    BUILD_AGENT_POOL,
     ContainerRegistry,
     ContainerRegistryArgs,
     registry_args,
@@ -66,6 +65,8 @@ def test_premium_registry_is_locked_down_and_private() -> None:
     assert registry["policies"]["retentionPolicy"] == {"days": 30, "status": "enabled"}
     assert registry["publicNetworkAccess"] == "Disabled"
     assert registry["networkRuleSet"] == {"defaultAction": "Deny", "ipRules": []}
+    # ACR's own import is a trusted service: CI's only way in.
+    assert registry["networkRuleBypassOptions"] == "AzureServices"
 
 
 def test_an_opened_public_endpoint_admits_only_the_allowed_ranges() -> None:
@@ -97,17 +98,9 @@ def test_the_vnet_reaches_the_registry_through_a_private_endpoint_and_its_dns_zo
     assert records["privateDnsZoneConfigs"] == [{"name": "registry", "privateDnsZoneId": "registry-dns-id"}]
 
 
-def test_ci_builds_on_a_dedicated_agent_pool_in_the_build_subnet() -> None:
-    pool = render(args()).named("registry-build-agents").inputs
-    assert (pool["agentPoolName"], pool["tier"], pool["count"], pool["os"]) == (BUILD_AGENT_POOL, "S1", 1, "Linux")
-    assert pool["virtualNetworkSubnetResourceId"] == AZURE.build_subnet_id
-    assert pool["registryName"] == render(args()).named("registry-registry").inputs["registryName"]
-
-
-def test_basic_registry_has_no_private_endpoint_and_no_agent_pool() -> None:
+def test_basic_registry_has_no_private_endpoint() -> None:
     result = render(args(sku="Basic", public_network_access=True))
     assert not [r for r in result.resources if r.type.startswith(("azure-native:network", "azure-native:privatedns"))]
-    assert not result.of_type("azure-native:containerregistry:AgentPool")
 
 
 def test_registry_name_comes_from_the_random_suffix() -> None:

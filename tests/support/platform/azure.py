@@ -4,8 +4,10 @@ Network: a client in a subnet reaches a resource through a private endpoint of t
 in the client's VNet) whose DNS zone group writes into the service's `privatelink` zone, linked to the client's
 VNet; otherwise only through the public endpoint: not disabled, and either no firewall (`Allow`), a virtual network
 rule for the client's subnet (which has the service's service endpoint), or, for a client with a public address and
-no service endpoint, an IP rule containing it. Identity: a role assignment of the needed role to the client's
-identity, on the resource (or, for Key Vault, on each secret it reads).
+no service endpoint, an IP rule containing it. A trusted Azure service (the registry's own import) reaches a
+network-restricted registry only when its network rules let trusted services bypass them. Identity: a role
+assignment of the needed role to the client's identity, on the resource (or, for Key Vault, on each secret it
+reads).
 
 In the render, Azure ids and names are the mocks' (`infra.render.mocks`): a resource's id is `<name>-id`, and its
 other outputs are what `PlatformMocks` computes from its inputs, exactly as the program read them back.
@@ -23,6 +25,7 @@ from pulumi.runtime.mocks import MockResourceArgs
 from infra.azure import CLIENT_ID_ANNOTATION
 from infra.contract.azure import ALLOWED_ACCESS, DENIED_ACCESS, AzureAccess
 from infra.contract.flows import INTERNET_CLIENT
+from infra.registry.acr import IMPORT_BYPASS
 from infra.render.mocks import PlatformMocks
 from tests.support.platform.model import Object, Render
 
@@ -160,7 +163,8 @@ def _grants(render: Render, access: AzureAccess) -> list[tuple[Object, str | Non
                 (r, kubelet if _has_role(render, kubelet, role, {resource_id(r)}) else None, "kubelet")
                 for r in registries
             ]
-        return [(r, "task", "its runs") for r in registries]
+        # Granted by hand (docs/delivery.md): only the network path is the program's.
+        return [(r, "deploy identity", "az acr import") for r in registries]
     if access.resource == "key vault":
         found = []
         for spc in render.of_kind("SecretProviderClass"):
@@ -194,9 +198,17 @@ def _client_subnets(render: Render, access: AzureAccess, target: Object) -> list
         ]
         subnets = {p["vnetSubnetID"] for p in profiles}
         return sorted(subnets | {p["inputs"]["vnetSubnetID"] for p in render.azure("containerservice:AgentPool")})
-    registry_name = target["inputs"].get("registryName")
-    pools = [p for p in render.azure("containerregistry:AgentPool") if p["inputs"]["registryName"] == registry_name]
-    return [p["inputs"]["virtualNetworkSubnetResourceId"] for p in pools]
+    raise ValueError(f"{access.client} reaches Azure from no subnet")
+
+
+def trusted_service_refusal(target: Object) -> str | None:
+    """None when a trusted Azure service reaches the registry: it is not network-restricted, or lets them bypass."""
+    public, default, _, _ = _firewall(SERVICES["container registry"], target)
+    if public and default == "Allow":
+        return None
+    if target["inputs"].get("networkRuleBypassOptions", IMPORT_BYPASS) != IMPORT_BYPASS:
+        return "its network rules refuse trusted services, so `az acr import` fails"
+    return None
 
 
 def azure_problems(render: Render) -> list[str]:
@@ -210,6 +222,11 @@ def azure_problems(render: Render) -> list[str]:
             where = f"{access.client} -> {access.resource} {target['name']} ({what})"
             if principal is None:
                 problems.append(f"{where}: the identity is not granted the role it needs")
+            if access.client == "ACR import":
+                refusal = trusted_service_refusal(target)
+                if refusal:
+                    problems.append(f"{where}: {refusal}")
+                continue
             subnets = _client_subnets(render, access, target)
             if not subnets:
                 problems.append(f"{where}: no subnet of that client")
