@@ -13,6 +13,13 @@ KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 # Built-in role "Azure Kubernetes Service RBAC Cluster Admin" (local accounts are disabled: Entra ID + Azure RBAC).
 AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+ROLE_NAMES = {
+    ACR_PULL: "AcrPull",
+    KEY_VAULT_SECRETS_USER: "Key Vault Secrets User",
+    STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
+    AKS_RBAC_CLUSTER_ADMIN_ROLE: "Azure Kubernetes Service RBAC Cluster Admin",
+}
+"""The built-in roles above by the name Azure shows (for documentation)."""
 
 
 def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:

@@ -19,6 +19,7 @@ NAMESPACE_MONITORING: Final = "monitoring"
 NAMESPACE_REGISTRY: Final = "registry"
 
 OLLAMA_SERVICE: Final = "ollama"
+OLLAMA_STATEFULSET: Final = "ollama"
 OLLAMA_PORT: Final = 11434
 GENERATOR_SERVICE: Final = "generator"
 GENERATOR_PORT: Final = 8000
@@ -34,6 +35,9 @@ API_KEY_HEADER: Final = "x-api-key"
 CLIENT_HEADER: Final = "x-prompt2prod-client"
 """Header the gateway sets to the authenticated key's client name (overwriting any sent by the client); the
 generator's per-client cloud budget and metric labels read it."""
+API_KEY_SYNC: Final = "api-key-sync"
+"""prod: the pod (in the gateway's namespace) that only holds the API keys' CSI mount, so that the driver keeps the
+Secret kgateway reads; it has no network at all."""
 
 # GPU nodes (the AKS GPU pool): labelled so that GPU workloads select them, tainted so that nothing else lands there.
 # The cluster layer sets the label and taint on the pool; workloads that request `GPU_RESOURCE` select and tolerate.
@@ -69,6 +73,12 @@ def labels(app: str, component: str) -> dict[str, str]:
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/managed-by": "pulumi",
     }
+
+
+def stateful_set_pods(name: str) -> str:
+    """A PromQL regex (fully anchored) for exactly the pods of StatefulSet `name`, `<name>-<ordinal>`: not the pods
+    of a Job or Deployment whose name merely starts with `<name>-` (such as the `ollama-preload-<hash>` Job's)."""
+    return f"{name}-[0-9]+"
 
 
 def service_url(service: str, namespace: str, port: int) -> str:

@@ -16,6 +16,7 @@ from infra import topology
 from infra.cluster.handle import ClusterHandle
 from infra.cluster.provider import kubernetes_provider
 from infra.config import StackConfig
+from infra.contract.budgets import GenerationBudget
 from infra.gateway.api_keys import ApiKeys, ApiKeysArgs
 from infra.gateway.gateway import Gateway, GatewayArgs, public_url
 from infra.gateway.kgateway import Kgateway, KgatewayArgs
@@ -83,6 +84,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
             registry_server=services.registry_login_server,
             secret_store=services.secret_store,
             image_pull_secret=services.image_pull_secret,
+            registry_ready=list(services.registry_ready),
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
             canary_image_tag=gateway_settings.canary.image_tag if gateway_settings.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
@@ -116,6 +118,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         "gateway",
         GatewayArgs(
             config=gateway_settings,
+            generation_budget=GenerationBudget.from_config(platform.generator),
             api_keys_secret=keys.secret_name,
             api_keys_ready=keys.resources,
             crds_ready=kgateway.crds,

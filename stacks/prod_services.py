@@ -33,4 +33,9 @@ def prod_registry_and_secrets(
         KeyVaultArgs(azure=azure, config=platform.secret_store.key_vault, name_prefix=platform.cluster.name, tags=tags),
     )
     store = KeyVaultSecretStore(vault, KeyVaultSecretStoreArgs(azure=azure, cluster_ready=cluster_ready))
-    return ClusterServices(registry_login_server=registry.login_server, secret_store=store, key_vault_uri=vault.uri)
+    return ClusterServices(
+        registry_login_server=registry.login_server,
+        secret_store=store,
+        key_vault_uri=vault.uri,
+        registry_ready=registry.ready,
+    )

@@ -6,7 +6,7 @@ same platform on top of either, without knowing which environment it serves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -25,6 +25,8 @@ class ClusterServices:
     """Workloads ask it for their secrets as files (`workload_secrets`)."""
     key_vault_uri: pulumi.Input[str] | None = None
     """prod only."""
+    registry_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before nodes can pull from the registry (prod: the pull grant, private endpoint and DNS)."""
     image_pull_secret: str | None = None
     """dev with a private external registry: the pull Secret's name in the generator namespace."""
 

@@ -8,8 +8,9 @@ A generated block sits between two comments; its content comes from the code it 
 
 Blocks: `config-keys [PREFIX]` (every config key at or below PREFIX, with its dev and prod values:
 `infra.config.reference`), `config-cli` (how each kind of value is set with the CLI), `config-secrets` (the secret
-keys), `outputs` (the stack outputs, from `infra.outputs.contract.StackOutputs`) and `policies` (the policy pack's
-rules, from their docstrings). The test suite fails when a page is stale, naming the command that fixes it.
+keys), `outputs` (the stack outputs, from `infra.outputs.contract.StackOutputs`), `policies` (the policy pack's
+rules, from their docstrings) and `platform-contract` (flows, budgets and Azure accesses: `infra.contract.markdown`).
+The test suite fails when a page is stale, naming the command that fixes it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from infra.config.reference import cli_table, describe_type, keys_table, secrets_table
+from infra.contract.markdown import section as platform_contract
 from infra.outputs.contract import SECRET_OUTPUTS, StackOutputs
 from policy.rules import RESOURCE_RULES
 from policy.stack_rules import STACK_RULES
@@ -61,6 +63,7 @@ GENERATORS: Mapping[str, Callable[[str], str]] = {
     "config-secrets": lambda _: secrets_table(),
     "outputs": outputs_table,
     "policies": policies_table,
+    "platform-contract": lambda _: platform_contract(),
 }
 
 

@@ -5,7 +5,8 @@ What `make rollback STACK=…` and the deploy workflow's rollback job run, in th
 2. the target, from the environment's recorded verdicts (`infra.verify.deployments`, read from GitHub) by
    `infra.verify.rollback.decide`, or `--image REPO@sha256:…` given by hand;
 3. the target's build-provenance attestation, made by this repository's main workflow from `main`
-   (`gh attestation verify`): only an image the pipeline built, scanned and attested is ever deployed;
+   (`gh attestation verify` of the same digest in GHCR, where it was built and attested; ACR holds an import of
+   it): only an image the pipeline built, scanned and attested is ever deployed;
 4. `pulumi config set generator.imageRepository / generator.imageDigest`, then `pulumi up` with the policy pack.
 
 A rollback changes the generator's image and nothing else: the program and the rest of the config are those
@@ -29,12 +30,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.generator.specs import IMAGE_NAME
 from infra.verify.deployments import GitHub, GitHubError, UsageError, history
 from infra.verify.rollback import Decision, decide, split_pinned
 
 Runner = Callable[[Sequence[str]], int]
 SIGNER_WORKFLOW = ".github/workflows/main.yml"
 SOURCE_REF = "refs/heads/main"
+
+
+def attested_image(image: str, repository: str) -> str:
+    """The GHCR reference of `image`'s digest: main.yml pushes and attests there (`ghcr.io/<owner>/<image name>`,
+    lower case), then imports that digest into ACR. A digest names the same image in both registries."""
+    pinned = split_pinned(image)
+    if pinned is None:
+        raise ValueError(f"{image} is not pinned by digest (REPOSITORY@sha256:…)")
+    owner = repository.split("/", 1)[0].lower()
+    return f"ghcr.io/{owner}/{IMAGE_NAME}@{pinned[1]}"
 
 
 def attestation_command(image: str, repository: str) -> list[str]:
@@ -111,7 +123,8 @@ def roll_back(args: argparse.Namespace, runner: Runner = run) -> Outcome:
     decided = time.monotonic() - started
     if decision.target is None:
         return Outcome(failed_image=failed_image, decision=decision, decided_seconds=decided, code=1)
-    commands = [attestation_command(decision.target, github.repository), *deploy_commands(args.stack, decision.target)]
+    attested = attested_image(decision.target, github.repository)
+    commands = [attestation_command(attested, github.repository), *deploy_commands(args.stack, decision.target)]
     for command in commands:
         if runner(command) != 0:
             return Outcome(failed_image=failed_image, decision=decision, decided_seconds=decided, code=1)

@@ -1,7 +1,8 @@
 """`AksCluster` — the prod Kubernetes cluster on Azure (AKS), built with `pulumi_azure_native` submodules only.
 
 Creates:
-- a resource group, a VNet and the node subnet (service endpoints for Key Vault, ACR and Storage);
+- a resource group and a VNet with two subnets: the nodes' (service endpoints for Key Vault and Storage, whose
+  firewalls admit it) and the private endpoints' (the container registry's);
 - a Log Analytics workspace with a daily ingestion cap, for Container Insights (optional);
 - the ManagedCluster: pinned Kubernetes version, Standard tier, Entra ID with Azure RBAC and local accounts disabled,
   workload identity + OIDC issuer, Azure CNI overlay with a network policy, API server authorized IP ranges or a
@@ -37,6 +38,9 @@ from infra.cluster.handle import AzureScope, ClusterHandle
 from infra.config.cluster import AksSettings, GpuPool, NodePool
 
 STORAGE_CLASS = "managed-csi-premium"
+# Subnet names (suffixes of `<cluster>-`): the nodes and the private endpoints.
+NODE_SUBNET = "nodes"
+PRIVATE_ENDPOINT_SUBNET = "endpoints"
 SYSTEM_POOL_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 MAX_SURGE = "33%"
 
@@ -192,16 +196,25 @@ class AksCluster(pulumi.ComponentResource):
             opts=child,
         )
         subnet = network.Subnet(
-            f"{name}-nodes",
+            f"{name}-{NODE_SUBNET}",
             resource_group_name=group.name,
             virtual_network_name=vnet.name,
             address_prefix=str(settings.node_subnet_cidr),
-            # Key Vault and ACR firewalls admit this subnet; Loki's storage account too.
+            # Key Vault and Loki storage admit this subnet through these; the registry is reached through its
+            # private endpoint instead (ACR does not combine one with service endpoints).
             service_endpoints=[
                 network.ServiceEndpointPropertiesFormatArgs(service=service)
-                for service in ("Microsoft.KeyVault", "Microsoft.ContainerRegistry", "Microsoft.Storage")
+                for service in ("Microsoft.KeyVault", "Microsoft.Storage")
             ],
             opts=child,
+        )
+        # Subnets of one VNet are created one at a time: Azure refuses concurrent changes to a VNet's subnets.
+        endpoints = network.Subnet(
+            f"{name}-{PRIVATE_ENDPOINT_SUBNET}",
+            resource_group_name=group.name,
+            virtual_network_name=vnet.name,
+            address_prefix=str(settings.private_endpoint_subnet_cidr),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet]),
         )
         workspace_id: pulumi.Output[str] | None = None
         if settings.log_analytics.enabled:
@@ -309,6 +322,8 @@ class AksCluster(pulumi.ComponentResource):
             resource_group_name=group.name,
             location=settings.location,
             node_subnet_id=subnet.id,
+            virtual_network_id=vnet.id,
+            private_endpoint_subnet_id=endpoints.id,
             oidc_issuer_url=cluster.oidc_issuer_profile.apply(
                 lambda profile: profile.issuer_url if profile and profile.issuer_url else ""
             ),

@@ -41,7 +41,11 @@ class AzureScope:
     """The cluster's resource group, where ACR, Key Vault and Loki's storage account go too."""
     location: str
     node_subnet_id: pulumi.Input[str]
-    """The AKS node subnet (with service endpoints for Key Vault, ACR and Storage)."""
+    """The AKS node subnet (with service endpoints for Key Vault and Storage)."""
+    virtual_network_id: pulumi.Input[str]
+    """The cluster's VNet: private DNS zones are linked to it, so that its hosts resolve private endpoints."""
+    private_endpoint_subnet_id: pulumi.Input[str]
+    """Where private endpoints (the container registry's) take their addresses."""
     oidc_issuer_url: pulumi.Input[str]
     """The OIDC issuer whose tokens workload identity federated credentials trust."""
     kubelet_identity_object_id: pulumi.Input[str]

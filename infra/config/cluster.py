@@ -155,6 +155,8 @@ class AksSettings(Section):
     """The VNet's address space."""
     node_subnet_cidr: Cidr = IPv4Network("10.42.0.0/20")
     """The node subnet, inside `vnetCidr`."""
+    private_endpoint_subnet_cidr: Cidr = IPv4Network("10.42.16.0/24")
+    """Where the container registry's private endpoint gets its addresses (two per registry region)."""
     pod_cidr: Cidr = IPv4Network("10.244.0.0/16")
     """Azure CNI overlay: pod addresses, outside the VNet."""
     service_cidr: Cidr = IPv4Network("10.43.0.0/16")
@@ -202,8 +204,17 @@ class AksSettings(Section):
 
     @model_validator(mode="after")
     def _network_layout(self) -> AksSettings:
-        if not self.node_subnet_cidr.subnet_of(self.vnet_cidr):
-            raise ValueError(f"nodeSubnetCidr {self.node_subnet_cidr} is not inside vnetCidr {self.vnet_cidr}")
+        subnets = {
+            "nodeSubnetCidr": self.node_subnet_cidr,
+            "privateEndpointSubnetCidr": self.private_endpoint_subnet_cidr,
+        }
+        for key, network in subnets.items():
+            if not network.subnet_of(self.vnet_cidr):
+                raise ValueError(f"{key} {network} is not inside vnetCidr {self.vnet_cidr}")
+        for index, (key, network) in enumerate(subnets.items()):
+            for other_key, other in list(subnets.items())[index + 1 :]:
+                if network.overlaps(other):
+                    raise ValueError(f"{key} {network} overlaps {other_key} {other}")
         for key, network in (("serviceCidr", self.service_cidr), ("podCidr", self.pod_cidr)):
             if network.overlaps(self.vnet_cidr):
                 raise ValueError(f"{key} {network} overlaps vnetCidr {self.vnet_cidr}")

@@ -57,9 +57,11 @@ class GeneratorConfig(Section):
     """`GENERATOR_MODEL`: the default local model; must be one of `ollama.models`."""
     max_concurrent_generations: PositiveInt = 8
     """`MAX_CONCURRENT_GENERATIONS`: generations a pod runs at once; beyond it, HTTP 429."""
+    request_timeout_seconds: float = Field(default=240.0, gt=0, le=3600)
+    """`REQUEST_TIMEOUT_SECONDS`: one deadline per generation request, every attempt and the whole stream included.
+    The gateway's route timeouts and the pod's shutdown grace period are derived from it (`infra.contract`)."""
     llm_timeout_seconds: float = Field(default=120.0, gt=0, le=600)
-    """`LLM_TIMEOUT_SECONDS`: limit of one backend call; also sets how long a stopping pod may take to finish
-    in-flight generations."""
+    """`LLM_TIMEOUT_SECONDS`: the limit of one backend call; at most `requestTimeoutSeconds`."""
     max_prompt_chars: PositiveInt = 8000
     """`MAX_PROMPT_CHARS`: longest prompt; beyond it, HTTP 413."""
     cloud: CloudLlmSettings = CloudLlmSettings()
@@ -68,6 +70,18 @@ class GeneratorConfig(Section):
     @classmethod
     def _highly_available_in_prod(cls, value: int, info: ValidationInfo) -> int:
         return enough_replicas(value, info, "replicas", "a node drain never takes the service down")
+
+    @field_validator("llm_timeout_seconds")
+    @classmethod
+    def _call_fits_the_request(cls, value: float, info: ValidationInfo) -> float:
+        # Declared after `request_timeout_seconds`, so that field is validated first (absent if it was invalid).
+        budget = info.data.get("request_timeout_seconds")
+        if budget is not None and value > budget:
+            raise ValueError(
+                f"{value:g} is above generator.requestTimeoutSeconds {budget:g}: "
+                "one backend call cannot outlast the request"
+            )
+        return value
 
     @model_validator(mode="after")
     def _max_replicas_above_replicas(self) -> GeneratorConfig:

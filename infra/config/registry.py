@@ -42,10 +42,12 @@ class AcrSettings(Section):
     """The firewall, the retention policy and zone redundancy need `Premium`."""
     retention_days: int = Field(default=30, ge=1, le=365)
     """Untagged manifests are purged after this many days (the retention policy exists on Premium only)."""
-    public_network_access: bool = True
-    """AKS nodes pull over the public endpoint; `false` needs `Premium` and a private endpoint you add yourself."""
+    public_network_access: bool = False
+    """false (Premium): only the private endpoint in the cluster's VNet serves the registry (AKS nodes pull through
+    it; CI copies images in with `az acr import`, which ACR runs itself). true opens the public endpoint to
+    `allowedIpRanges` (and Basic/Standard need it)."""
     allowed_ip_ranges: list[Cidr] = []
-    """Premium only: the registry's firewall denies everything else (e.g. your CI runners that push images)."""
+    """Premium with `publicNetworkAccess`: the public endpoint's firewall denies every other address."""
     zone_redundancy: bool = True
     """Premium only: replicate the registry across the region's availability zones."""
 
@@ -58,8 +60,13 @@ class AcrSettings(Section):
     def _premium_features(self) -> AcrSettings:
         if self.sku != "Premium" and self.allowed_ip_ranges:
             raise ValueError(f"allowedIpRanges needs sku 'Premium' (network rules do not exist on {self.sku})")
+        if self.allowed_ip_ranges and not self.public_network_access:
+            raise ValueError("allowedIpRanges needs publicNetworkAccess true (the public endpoint is disabled)")
         if not self.public_network_access and self.sku != "Premium":
-            raise ValueError("publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only)")
+            raise ValueError(
+                "publicNetworkAccess false needs sku 'Premium' (private endpoints are Premium only): "
+                f"set publicNetworkAccess true for {self.sku}"
+            )
         return self
 
 

@@ -24,7 +24,7 @@ from infra import pod_spec, topology, versions
 from infra.config.base import Resources
 from infra.secrets.store import SecretMount, SecretStore, WorkloadSecretsArgs
 
-SYNC_NAME = "api-key-sync"
+SYNC_NAME = topology.API_KEY_SYNC
 # The UID/GID the pause image runs as (its `USER 65535:65535`).
 PAUSE_UID = 65535
 SYNC_RESOURCES = Resources(cpu_request="5m", memory_request="8Mi", cpu_limit="50m", memory_limit="32Mi")

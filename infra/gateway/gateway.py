@@ -6,10 +6,11 @@ Creates, in the `gateway` namespace unless said otherwise:
 - GatewayParameters for the Envoy proxy kgateway deploys for the Gateway: replicas, resources, hardened security
   context, and a PodDisruptionBudget when replicated;
 - the `public` Gateway (class `kgateway`): an `http` listener, and an `https` one when TLS is on;
-- HTTPRoutes (see `infra.gateway.routes`), ReferenceGrants in `generator`, `llm` and `monitoring` for the Services
-  they reach, the kgateway DirectResponse `not-found` (what the gateway answers instead of forwarding `/metrics`),
-  and two kgateway TrafficPolicies on the routes to the generator and Ollama: `api-auth` (API keys from the
-  `api_keys_secret`, see `infra.gateway.api_keys`) and `api-limits` (request size and rate limits);
+- HTTPRoutes (see `infra.gateway.routes`) with route timeouts from the backends' budgets (`infra.contract.budgets`),
+  ReferenceGrants in `generator`, `llm` and `monitoring` for the Services they reach, the kgateway DirectResponse
+  `not-found` (what the gateway answers instead of forwarding `/metrics`), and three kgateway TrafficPolicies on the
+  routes to the generator and Ollama: `api-auth` (API keys from the `api_keys_secret`, see `infra.gateway.api_keys`),
+  `api-limits` (request size and rate limits) and `api-streams` (the stream idle timeout of the generation budget);
 - a NetworkPolicy for the data-plane pods kgateway runs for this Gateway.
 
 Every custom resource depends on the resources that install its CRD (`crds`), the Gateway also on the controller.
@@ -27,6 +28,7 @@ import pulumi_tls as tls
 
 from infra import pod_spec, topology
 from infra.config.gateway import GatewayConfig, ProxyConfig
+from infra.contract.budgets import GenerationBudget
 from infra.gateway.routes import (
     API_ROUTES,
     GATEWAY_API,
@@ -40,6 +42,7 @@ from infra.gateway.routes import (
     reference_grant_specs,
     route_annotations,
     route_specs,
+    stream_idle_policy_spec,
 )
 
 TLS_SECRET = f"{topology.GATEWAY_NAME}-tls"
@@ -56,6 +59,8 @@ BACKEND_POD_PORTS: dict[str, int] = {
 @dataclass(frozen=True, kw_only=True)
 class GatewayArgs:
     config: GatewayConfig
+    generation_budget: GenerationBudget
+    """`generator.requestTimeoutSeconds`: the routes to the generator and Ollama get their timeouts from it."""
     api_keys_secret: pulumi.Input[str]
     """The Kubernetes Secret in the gateway's namespace whose entries are the API keys by client (`ApiKeys`)."""
     api_keys_ready: Sequence[pulumi.Resource] = ()
@@ -222,7 +227,7 @@ class Gateway(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_crds, *args.api_keys_ready]),
         )
-        routes = route_specs(config)
+        routes = route_specs(config, args.generation_budget)
         for route_name, spec in routes.items():
             k8s.apiextensions.CustomResource(
                 f"{name}-route-{route_name}",
@@ -247,6 +252,14 @@ class Gateway(pulumi.ComponentResource):
             kind="TrafficPolicy",
             metadata=metadata("api-limits"),
             spec=limits_policy_spec(config, API_ROUTES),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-streams",
+            api_version=KGATEWAY_API,
+            kind="TrafficPolicy",
+            metadata=metadata("api-streams"),
+            spec=stream_idle_policy_spec(args.generation_budget, API_ROUTES),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
         )
         k8s.networking.v1.NetworkPolicy(

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from infra import topology
 from infra.config.gateway import CanaryConfig, GatewayConfig
+from infra.contract.budgets import GenerationBudget, RequestBudget, backend_budget, duration
 
 GATEWAY_API = "gateway.networking.k8s.io/v1"
 REFERENCE_GRANT_API = "gateway.networking.k8s.io/v1beta1"
@@ -210,8 +211,8 @@ def https_redirect_route_spec(config: GatewayConfig) -> Spec:
     }
 
 
-def route_specs(config: GatewayConfig) -> dict[str, Spec]:
-    """Every HTTPRoute of the gateway by name."""
+def route_specs(config: GatewayConfig, generation: GenerationBudget) -> dict[str, Spec]:
+    """Every HTTPRoute of the gateway by name, each rule that forwards to a workload with its timeouts."""
     routes = {
         "generator": generator_route_spec(config),
         "llm": llm_route_spec(config),
@@ -219,7 +220,37 @@ def route_specs(config: GatewayConfig) -> dict[str, Spec]:
     }
     if config.tls != "none":
         routes["https-redirect"] = https_redirect_route_spec(config)
-    return routes
+    return {name: with_timeouts(spec, generation) for name, spec in routes.items()}
+
+
+def route_timeouts(budget: RequestBudget) -> Spec:
+    """`timeouts` of a rule whose backend works within `budget`. Without it Envoy cuts every request at 15 s."""
+    return {"request": duration(budget.gateway_seconds)}
+
+
+def with_timeouts(route: Spec, generation: GenerationBudget) -> Spec:
+    """`route` with `route_timeouts` on every rule that forwards to a workload, sized by the slowest of its backends
+    (`infra.contract.budgets.backend_budget`). Rules that only redirect keep none."""
+    rules = []
+    for rule in route["rules"]:
+        refs = rule.get("backendRefs", [])
+        if refs:
+            slowest = max((backend_budget(ref["name"], generation) for ref in refs), key=lambda b: b.gateway_seconds)
+            rule = {**rule, "timeouts": route_timeouts(slowest)}
+        rules.append(rule)
+    return {**route, "rules": rules}
+
+
+def stream_idle_policy_spec(generation: GenerationBudget, route_names: Sequence[str]) -> Spec:
+    """kgateway TrafficPolicy on the routes that reach the generator or Ollama: a response may stay silent as long
+    as its route timeout allows (a JSON or zip answer sends nothing until the end; an NDJSON stream waits up to one
+    backend call between events), not only Envoy's default 300 s."""
+    return {
+        "targetRefs": [
+            {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": name} for name in route_names
+        ],
+        "timeouts": {"streamIdle": duration(generation.gateway_seconds)},
+    }
 
 
 def reference_grant_specs(routes: dict[str, Spec]) -> dict[str, Spec]:

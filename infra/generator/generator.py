@@ -67,6 +67,9 @@ class GeneratorArgs:
     `pulumi up` waits for ready pods, so the Deployments wait for it rather than time out during a model pull."""
     crds_ready: Sequence[pulumi.Resource] = ()
     """What installs the prometheus-operator CRDs; the ServiceMonitor waits for it."""
+    registry_ready: Sequence[pulumi.Resource] = ()
+    """What lets nodes pull from the registry (prod: the pull grant, the private endpoint and its DNS records);
+    the Deployments wait for it rather than start pods into ImagePullBackOff."""
 
 
 class Generator(pulumi.ComponentResource):
@@ -117,6 +120,7 @@ class Generator(pulumi.ComponentResource):
             depends_on=[
                 *args.namespace_ready,
                 *args.backend_ready,
+                *args.registry_ready,
                 service_account,
                 *(secrets.resources if secrets else []),
             ],

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from infra import pod_spec, topology
 from infra.config.generator import GeneratorConfig
+from infra.contract.budgets import PRE_STOP_SLEEP_SECONDS, GenerationBudget
 from infra.secrets.store import SecretMount
 
 Track = Literal["stable", "canary"]
@@ -26,11 +27,6 @@ API_KEY_FILE = "cloud-llm-api-key"
 
 # The UID/GID the image's non-root user has (app/Dockerfile); the pod enforces it.
 RUN_AS_ID = 10001
-# Time for the endpoint removal to reach kube-proxy and the gateway's Envoy before the app sees SIGTERM:
-# without it, a stopping pod still receives new requests for a moment and answers them with connection errors.
-PRE_STOP_SLEEP_SECONDS = 5
-# After SIGTERM the app stops accepting and finishes in-flight generations, each bounded by the LLM timeout.
-SHUTDOWN_MARGIN_SECONDS = 10
 TMP_SIZE_LIMIT = "64Mi"
 
 
@@ -53,11 +49,6 @@ def image_reference(repository: str, tag: str, digest: str | None) -> str:
     return f"{repository}@{digest}" if digest else f"{repository}:{tag}"
 
 
-def termination_grace_seconds(llm_timeout_seconds: float) -> int:
-    """Long enough for the endpoint to drain and the slowest in-flight generation to finish after SIGTERM."""
-    return PRE_STOP_SLEEP_SECONDS + math.ceil(llm_timeout_seconds) + SHUTDOWN_MARGIN_SECONDS
-
-
 def cloud_budget_share(config: GeneratorConfig, tracks: int) -> float:
     """One pod's share of a client's hourly cloud budget: the budget over the most pods that can run (every track
     at `maxReplicas`), so that all pods together never admit more than the budget (rounded down, never up)."""
@@ -75,6 +66,8 @@ def generator_env(
         "CLOUD_LLM_BASE_URL": str(config.cloud.base_url),
         "CLOUD_LLM_MODEL": config.cloud.model,
         "MAX_CONCURRENT_GENERATIONS": str(config.max_concurrent_generations),
+        # The one deadline the gateway's timeouts and the pod's grace period are derived from (infra.contract).
+        "REQUEST_TIMEOUT_SECONDS": f"{config.request_timeout_seconds:g}",
         "LLM_TIMEOUT_SECONDS": f"{config.llm_timeout_seconds:g}",
         "MAX_PROMPT_CHARS": str(config.max_prompt_chars),
         "CLOUD_BUDGET_REQUESTS_PER_HOUR": f"{cloud_budget_share(config, tracks):g}",
@@ -112,6 +105,8 @@ def generator_container(
         "startup_probe": _http_probe("/health", period=2, timeout=2, failures=30),
         "liveness_probe": _http_probe("/health", period=10, timeout=3, failures=3),
         "readiness_probe": _http_probe("/ready", period=5, timeout=3, failures=2),
+        # Without the sleep a stopping pod still receives new requests for a moment (the endpoint removal has not
+        # reached kube-proxy and Envoy yet) and answers them with connection errors.
         "lifecycle": {"pre_stop": {"sleep": {"seconds": PRE_STOP_SLEEP_SECONDS}}},
         "security_context": pod_spec.container_security_context(RUN_AS_ID, declare_unprivileged=True),
         "volume_mounts": mounts,
@@ -158,7 +153,7 @@ def generator_pod_spec(
         "enable_service_links": False,
         # Secret files are mounted 0440: group ownership (fsGroup) is what lets the app read them.
         "security_context": pod_spec.pod_security_context(RUN_AS_ID, fs_group=True),
-        "termination_grace_period_seconds": termination_grace_seconds(config.llm_timeout_seconds),
+        "termination_grace_period_seconds": GenerationBudget.from_config(config).grace_period_seconds,
         "topology_spread_constraints": topology_spread(track, strict=strict_spread),
         "containers": [generator_container(config, image=image, pinned=pinned, secrets=secrets, tracks=tracks)],
         "volumes": volumes,

@@ -249,7 +249,7 @@ class Ollama(pulumi.ComponentResource):
         server = k8s.apps.v1.StatefulSet(
             f"{name}-server",
             metadata={
-                **metadata("ollama", server_labels()),
+                **metadata(topology.OLLAMA_STATEFULSET, server_labels()),
                 "annotations": pod_spec.image_pinning_skips("stack config (ollama.imageTag)"),
             },
             spec={

@@ -170,7 +170,7 @@ def generator_dashboard() -> str:
 
 def ollama_dashboard() -> str:
     llm = topology.NAMESPACE_LLM
-    pods = f'namespace="{llm}",pod=~"{topology.OLLAMA_SERVICE}-.*"'
+    pods = f'namespace="{llm}",pod=~"{topology.stateful_set_pods(topology.OLLAMA_STATEFULSET)}"'
     return _encode(
         _base(OLLAMA)
         .with_row(db.Row("Ollama"))

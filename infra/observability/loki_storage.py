@@ -1,9 +1,12 @@
 """`LokiAzureStorage` — prod: where Loki keeps its chunks, and the identity it uses to get there.
 
-Creates a StorageV2 account (no public blobs, no shared keys, TLS 1.2+), a private blob container, a
-user-assigned managed identity federated with Loki's ServiceAccount (workload identity: no key anywhere) and
-a `Storage Blob Data Contributor` role assignment of that identity on the account. prod only: imports
-`pulumi_azure_native` submodules, never loaded on the dev path.
+Creates a StorageV2 account (no public blobs, no shared keys, TLS 1.2+) whose firewall denies every network but
+the AKS node subnet (a virtual network rule; the subnet has the `Microsoft.Storage` service endpoint, and Loki's
+pods leave the VNet with their node's address), a private blob container, a user-assigned managed identity
+federated with Loki's ServiceAccount (workload identity: no key anywhere) and a `Storage Blob Data Contributor`
+role assignment of that identity on the account. Pulumi creates the container through Azure Resource Manager,
+which the account's firewall does not filter. prod only: imports `pulumi_azure_native` submodules, never loaded on
+the dev path.
 """
 
 from __future__ import annotations
@@ -58,6 +61,14 @@ class LokiAzureStorage(pulumi.ComponentResource):
             allow_shared_key_access=False,
             enable_https_traffic_only=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action=storage.DefaultAction.DENY,
+                # Trusted Azure services (e.g. Defender for Storage) keep their access, as on the Key Vault.
+                bypass="AzureServices",
+                virtual_network_rules=[
+                    storage.VirtualNetworkRuleArgs(virtual_network_resource_id=args.azure.node_subnet_id)
+                ],
+            ),
             tags=args.tags,
             # The logs outlive the cluster: `pulumi destroy` must not take them along by accident.
             opts=pulumi.ResourceOptions(parent=self, protect=True),

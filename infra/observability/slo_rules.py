@@ -220,7 +220,7 @@ def platform_alerts(targets: SloTargets, delays: AlertDelays) -> list[Rule]:
     namespaces = "|".join(PLATFORM_NAMESPACES)
     ollama_ready = (
         f'kube_pod_status_ready{{namespace="{topology.NAMESPACE_LLM}",'
-        f'pod=~"{topology.OLLAMA_SERVICE}-.*",condition="true"}}'
+        f'pod=~"{topology.stateful_set_pods(topology.OLLAMA_STATEFULSET)}",condition="true"}}'
     )
     return [
         {

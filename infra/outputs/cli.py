@@ -93,7 +93,8 @@ def validate(document: Any, *, secrets_shown: bool = False) -> StackOutputs:
 
 
 def outputs_document(outputs: StackOutputs) -> dict[str, Any]:
-    return outputs.model_dump(by_alias=True, mode="json")
+    """The outputs as Pulumi exports them: an output an environment does not have is absent, not null."""
+    return outputs.model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
 def _humanize(key: str) -> str:

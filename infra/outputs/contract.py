@@ -2,7 +2,9 @@
 
 Dashboards and other tools consume `pulumi stack output --json`; this model is that document's schema
 (committed as `schema/stack-outputs.schema.json`, versioned by `SCHEMA_VERSION`). Credentials are exported
-only as Pulumi secrets, which `pulumi stack output --json` prints as `"[secret]"`.
+only as Pulumi secrets, which `pulumi stack output --json` prints as `"[secret]"`. The Python SDK drops an output
+whose value is `None` when it registers the stack's outputs, so an output that only one environment has is
+optional here (absent elsewhere), never required-but-null.
 
 Adding an output: add the field here (and its name to `SECRET_OUTPUTS` if it is a credential), return it from
 `stacks.platform.build_platform`, then regenerate the schema: `.venv/bin/python -m infra.outputs schema >
@@ -52,12 +54,12 @@ class StackOutputs(BaseModel):
     """Read it with `pulumi stack output kubeconfig --show-secrets > kubeconfig` (AKS: a kubelogin exec kubeconfig)."""
     kubernetes_version: str
     """The cluster's Kubernetes version (AKS: the pinned minor version, e.g. `1.33`)."""
-    resource_group_name: str | None
-    """prod: the Azure resource group of the cluster; null in dev."""
-    location: str | None
-    """prod: the Azure region; null in dev."""
-    oidc_issuer_url: str | None
-    """prod: the AKS OIDC issuer URL (workload identity); null in dev."""
+    resource_group_name: str | None = None
+    """prod: the Azure resource group of the cluster; absent in dev."""
+    location: str | None = None
+    """prod: the Azure region; absent in dev."""
+    oidc_issuer_url: str | None = None
+    """prod: the AKS OIDC issuer URL (workload identity); absent in dev."""
     namespaces: list[str]
     """The platform's namespaces."""
     ollama_url: str
@@ -87,8 +89,8 @@ class StackOutputs(BaseModel):
     """Where Loki keeps its chunks: `filesystem` (a volume, dev) or `azureBlob` (prod)."""
     registry_login_server: str
     """Push the generator image here: `docker push <registryLoginServer>/generator:<tag>`."""
-    key_vault_uri: str | None
-    """prod: the Key Vault holding the workloads' secrets; null in dev (Kubernetes Secrets)."""
+    key_vault_uri: str | None = None
+    """prod: the Key Vault holding the workloads' secrets; absent in dev (Kubernetes Secrets)."""
 
 
 SECRET_OUTPUTS = frozenset({"kubeconfig"})

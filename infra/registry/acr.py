@@ -6,7 +6,16 @@ Creates:
   Entra ID identity holding a registry role); on Premium also zone redundancy, a retention policy that purges
   untagged manifests, and a network rule set that denies every address not in `allowedIpRanges` (the other SKUs
   have no firewall: the registry is then reachable from the internet, but only with Entra ID credentials);
-- an `AcrPull` role assignment for the AKS kubelet identity, scoped to this registry only.
+- an `AcrPull` role assignment for the AKS kubelet identity, scoped to this registry only;
+- on Premium, the way the cluster's VNet reaches it (the AKS baseline): a private endpoint in the private endpoint
+  subnet, the `privatelink.azurecr.io` private DNS zone linked to the VNet, and the endpoint's DNS zone group, which
+  writes the zone's A records for the registry and its regional data endpoint. Nodes resolve
+  `<name>.azurecr.io` to the endpoint's address and pull through it; with `publicNetworkAccess` false (the default)
+  nothing else reaches the registry's data plane.
+
+Images get in without anyone reaching it: CI builds and pushes to GHCR, then `az acr import` (an Azure Resource
+Manager call) has ACR copy the attested digest from there itself. ACR counts as a trusted service of its own
+registry for that, which is why the trusted-services bypass stays on (`IMPORT_BYPASS`).
 
 Imports `pulumi_azure_native` submodules only; nothing on the dev path imports this module.
 """
@@ -18,11 +27,18 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import authorization, containerregistry
+from pulumi_azure_native import authorization, containerregistry, network, privatedns
 
 from infra.azure import ACR_PULL, role_definition_id
 from infra.cluster.handle import AzureScope
 from infra.config.registry import AcrSettings
+
+IMPORT_BYPASS = "AzureServices"
+"""`networkRuleBypassOptions` that lets `az acr import` into a registry restricted to its private endpoint (with
+`None`, import fails: learn.microsoft.com/azure/container-registry/allow-access-trusted-services)."""
+PRIVATE_DNS_ZONE = "privatelink.azurecr.io"
+# Private DNS zones are global resources.
+GLOBAL = "Global"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,8 +72,9 @@ def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> conta
         admin_user_enabled=False,
         anonymous_pull_enabled=False,
         public_network_access="Enabled" if config.public_network_access else "Disabled",
-        # Trusted Azure services (e.g. Defender image scanning) still reach a firewalled registry.
-        network_rule_bypass_options="AzureServices",
+        # Trusted Azure services still reach a restricted registry: ACR's own import (CI's only way in) and
+        # Defender's image scanning.
+        network_rule_bypass_options=IMPORT_BYPASS,
         policies=containerregistry.PoliciesArgs(
             retention_policy=containerregistry.RetentionPolicyArgs(days=config.retention_days, status="enabled")
         )
@@ -80,6 +97,8 @@ def registry_args(args: ContainerRegistryArgs, name: pulumi.Input[str]) -> conta
 class ContainerRegistry(pulumi.ComponentResource):
     login_server: pulumi.Output[str]
     registry_id: pulumi.Output[str]
+    ready: list[pulumi.Resource]
+    """What must exist before nodes can pull: the pull grant, and on Premium the private endpoint and its DNS."""
 
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:ContainerRegistry", name, None, opts)
@@ -90,7 +109,7 @@ class ContainerRegistry(pulumi.ComponentResource):
             registry_args(args, suffix.hex.apply(lambda hex_: registry_name(args.name_prefix, hex_))),
             opts=child,
         )
-        authorization.RoleAssignment(
+        pull = authorization.RoleAssignment(
             f"{name}-kubelet-acrpull",
             principal_id=args.azure.kubelet_identity_object_id,
             principal_type="ServicePrincipal",
@@ -99,6 +118,57 @@ class ContainerRegistry(pulumi.ComponentResource):
             description="AKS kubelet identity pulls platform images",
             opts=child,
         )
+        self.ready = [pull]
+        if args.config.sku == "Premium":
+            self.ready += self._private_endpoint(name, args, registry)
         self.login_server = registry.login_server
         self.registry_id = registry.id
         self.register_outputs({"login_server": self.login_server, "registry_id": self.registry_id})
+
+    def _private_endpoint(
+        self, name: str, args: ContainerRegistryArgs, registry: containerregistry.Registry
+    ) -> list[pulumi.Resource]:
+        """The private endpoint in the VNet and the private DNS that makes `<name>.azurecr.io` resolve to it."""
+        child = pulumi.ResourceOptions(parent=self)
+        azure = args.azure
+        endpoint = network.PrivateEndpoint(
+            f"{name}-endpoint",
+            resource_group_name=azure.resource_group_name,
+            location=azure.location,
+            subnet=network.SubnetArgs(id=azure.private_endpoint_subnet_id),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name="registry", private_link_service_id=registry.id, group_ids=["registry"]
+                )
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        zone = privatedns.PrivateZone(
+            f"{name}-dns",
+            private_zone_name=PRIVATE_DNS_ZONE,
+            resource_group_name=azure.resource_group_name,
+            location=GLOBAL,
+            tags=args.tags,
+            opts=child,
+        )
+        link = privatedns.VirtualNetworkLink(
+            f"{name}-dns-link",
+            private_zone_name=zone.name,
+            resource_group_name=azure.resource_group_name,
+            location=GLOBAL,
+            virtual_network=privatedns.SubResourceArgs(id=azure.virtual_network_id),
+            # The zone only answers for the registry's records; VMs must not register their names in it.
+            registration_enabled=False,
+            tags=args.tags,
+            opts=child,
+        )
+        records = network.PrivateDnsZoneGroup(
+            f"{name}-dns-records",
+            private_endpoint_name=endpoint.name,
+            resource_group_name=azure.resource_group_name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(name="registry", private_dns_zone_id=zone.id)],
+            opts=child,
+        )
+        return [endpoint, link, records]

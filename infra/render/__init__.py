@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from infra.config import PROJECT
@@ -68,7 +68,12 @@ def _default_program() -> Program:
 def run_program(
     stack: str, values: Mapping[str, str], secret_keys: frozenset[str], program: Program | None = None
 ) -> RenderResult:
-    """Run `program` (default: `stacks.program.main`) for `stack` with the given raw config under mocks."""
+    """Run `program` (default: `stacks.program.main`) for `stack` with the given raw config under mocks.
+
+    The outputs are the root stack's, exactly as the SDK serializes them for the engine (the real `Stack` resource
+    registers them, `RecordingMonitor` receives them): an output whose value is `None` is absent, as it is from
+    `pulumi stack output --json`.
+    """
     entry: Program = program if program is not None else _default_program()
     monitor = RecordingMonitor()
     # The SDK creates futures on the current loop as soon as the root stack exists; a caller (e.g. a test runner)
@@ -77,21 +82,22 @@ def run_program(
     settings.ROOT.set(None)
     runtime_config.set_all_config(dict(values), sorted(secret_keys))
     pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    exported: dict[str, pulumi.Output[Any]] = {}
+    # `set_mocks` registered a root stack and its (empty) outputs already; the program runs in a fresh one, as under
+    # the CLI, whose outputs are registered when the program ends.
+    settings.ROOT.set(None)
 
     def run() -> None:
-        exported.update(entry())
-        for output in exported.values():
-            _sync_await(output.future())
+        for name, value in entry().items():
+            pulumi.export(name, value)
 
     settings.SETTINGS.rpc_manager.clear()
-    _sync_await(run_pulumi_func(run))
+    _sync_await(run_in_stack(run))
     outputs: dict[str, Any] = {}
     secret_outputs: set[str] = set()
-    for name, output in sorted(exported.items()):
-        outputs[name] = _sync_await(output.future())
-        if _sync_await(output.is_secret()):
+    for name, value in sorted(monitor.stack_outputs.items()):
+        if wire.is_secret(value):
             secret_outputs.add(name)
+        outputs[name] = wire.to_plain(wire.reveal(value))
     resources = sorted(monitor.recorded, key=lambda r: r.urn)
     return RenderResult(PROJECT, stack, resources, outputs, secret_outputs)
 

@@ -195,6 +195,7 @@ COMPUTED_OUTPUTS: dict[str, ComputedOutputs] = {
     "tls:index/selfSignedCert:SelfSignedCert": _self_signed_cert,
     "azure-native:storage:StorageAccount": _azure_named("accountName"),
     "azure-native:storage:BlobContainer": _azure_named("containerName"),
+    "azure-native:privatedns:PrivateZone": _azure_named("privateZoneName"),
     "random:index/randomId:RandomId": _random_id,
     "azure-native:containerregistry:Registry": _acr,
     "azure-native:keyvault:Vault": _key_vault,
@@ -252,6 +253,9 @@ class RecordedResource:
 class RecordingMonitor(MockMonitor):
     mocks: PlatformMocks = field(default_factory=PlatformMocks)
     recorded: list[RecordedResource] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+    """The root stack's outputs as the SDK sent them to the engine (its own serialization: `None` values are
+    dropped, secrets wrapped), in wire form; what `pulumi stack output --json` is made from."""
 
     def __post_init__(self) -> None:
         super().__init__(self.mocks)
@@ -294,6 +298,11 @@ class RecordingMonitor(MockMonitor):
         secret_keys |= set(request.additionalSecretOutputs)
         wire.mark_secret(response.object, secret_keys)
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        if "::pulumi:pulumi:Stack::" in request.urn:
+            self.stack_outputs = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
     def Invoke(self, request: Any) -> Any:
         # The base monitor returns plain values; keep secretness for functions that return credentials.

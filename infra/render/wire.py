@@ -55,6 +55,16 @@ def redact(value: Any) -> Any:
     return SECRET
 
 
+def is_secret(value: Any) -> bool:
+    """Whether a wire value (before `to_plain`) is a secret as a whole."""
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def reveal(value: Any) -> Any:
+    """The value inside a top-level secret wrapper (the caller keeps track of its secretness), else `value`."""
+    return value.get("value") if is_secret(value) else value
+
+
 def contains_secret(value: Any) -> bool:
     """Whether a wire value (before `to_plain`) holds a secret anywhere inside."""
     if isinstance(value, dict):

@@ -4,7 +4,9 @@ after a failed verification, and pull requests audit every lock file.
 
 Guards the delivery promise: the deploy jobs depend on the scan and the attestation, and the rollback job
 runs only after a failed verification; plus the details that make those dependencies mean something (the scan
-blocks on fixable HIGH/CRITICAL findings, the attestation is of the pushed digest, the deploy checks it).
+blocks on fixable HIGH/CRITICAL findings, the attestation is of the pushed digest, the deploy checks it). And the
+delivery path against a registry with no public endpoint: the image is built on the runner and pushed to GHCR,
+ACR imports that same digest itself, and nothing on a hosted runner talks to ACR or Key Vault.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import re
 import shlex
 from typing import Any
 
+from infra.generator.specs import IMAGE_NAME
 from tests.support import REPO, WORKFLOWS
 from tests.support.workflows import load
-from tools.rollback import attestation_command
+from tools.rollback import attestation_command, attested_image
 
 DIGEST = "${{ needs.image.outputs.digest }}"
 
@@ -53,6 +56,8 @@ def test_every_deploy_job_depends_on_the_scan_and_the_attestation() -> None:
     assert all({"scan", "attest"} <= set(job["needs"]) for job in deploys.values())
     assert main["scan"]["needs"] == ["image"]
     assert main["attest"]["needs"] == ["image", "scan"], "only a digest that passed the scan is attested"
+    assert main["import"]["needs"] == ["image", "attest"], "only an attested digest gets into ACR"
+    assert "import" in deploys["prod"]["needs"], "prod pulls from ACR: the digest must be there first"
 
 
 def test_the_scan_blocks_fixable_high_and_critical_findings_of_the_pushed_digest() -> None:
@@ -75,6 +80,8 @@ def test_the_attestations_are_of_the_pushed_digest_provenance_and_sbom() -> None
     uploaded = step(main["scan"], uses="actions/upload-artifact@")["with"]
 
     assert [a["subject-digest"] for a in attestations] == [DIGEST, DIGEST]
+    assert [a["subject-name"] for a in attestations] == ["${{ needs.image.outputs.repository }}"] * 2
+    assert all(a["push-to-registry"] is True for a in attestations), "the attestations live next to the image"
     assert [a.get("sbom-path") for a in attestations] == [None, sbom["output"]]
     assert uploaded["path"] == sbom["output"]
     assert sbom["format"] == "cyclonedx"
@@ -87,8 +94,51 @@ def test_the_deploy_checks_the_attestation_as_a_rollback_does_before_pulumi_up()
     command = shlex.split(str(check["run"]).replace("\\\n", " ").splitlines()[-1])
 
     assert check["if"] == "inputs.image-digest != ''"
+    # The digest attested in GHCR, the same one ACR imported and the stack is pinned to.
+    assert check["env"]["IMAGE"] == "${{ inputs.attested-repository }}@${{ inputs.image-digest }}"
     assert command == attestation_command("$IMAGE", "$GITHUB_REPOSITORY")
     assert position(up, "gh attestation verify") < position(up, "generator.imageDigest") < position(up, "pulumi up")
+
+
+def test_the_image_is_built_into_ghcr_and_its_digest_imported_into_acr_by_acr_itself() -> None:
+    main = main_jobs()
+    image, imported = main["image"], main["import"]
+    repository = step(image, name="Image repository")["run"]
+    build = step(image, name="Build and push")["with"]
+    copy = step(imported, name="Import by digest (server-side)")
+
+    assert f'echo "name=ghcr.io/${{OWNER,,}}/{IMAGE_NAME}" >> "$GITHUB_OUTPUT"' == repository
+    assert build["push"] is True
+    assert build["provenance"] is False, "the digest pushed is the image's own, not a buildx attestation index"
+    assert build["tags"] == "${{ steps.repository.outputs.name }}:${{ github.sha }}"
+    assert copy["env"]["SOURCE"] == "${{ needs.image.outputs.repository }}@" + DIGEST
+    assert shlex.split(copy["run"].replace("\\\n", " "))[:9] == [
+        "az", "acr", "import", "--name", "$ACR_NAME", "--source", "$SOURCE", "--image", "$TARGET"
+    ]  # fmt: skip
+    # The rollback finds a deployed ACR digest's attestation where main.yml made it.
+    digest = "sha256:" + "e" * 64
+    assert attested_image(f"reg.azurecr.io/{IMAGE_NAME}@{digest}", "Example-Org/x") == (
+        f"ghcr.io/example-org/{IMAGE_NAME}@{digest}"
+    )
+
+
+def test_nothing_on_a_hosted_runner_talks_to_acr_or_key_vault() -> None:
+    """ACR's public endpoint is off (only its private endpoint serves it) and Key Vault admits the node subnet:
+    from a runner only Azure Resource Manager answers. `az acr import` is an ARM call; ACR then pulls itself."""
+    data_plane = re.compile(r"az acr (?!import\b)\w+|az keyvault|docker (push|pull)|docker login (?!ghcr\.io\b)")
+    found, ghcr_logins, packages = [], {}, {}
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for name, job in load(path)["jobs"].items():
+            where = f"{path.name}:{name}"
+            scripts = [str(s.get("run", "")) for s in job.get("steps", [])]
+            found += [(where, m.group(0)) for script in scripts for m in data_plane.finditer(script)]
+            ghcr_logins[where] = [script for script in scripts if "docker login ghcr.io" in script]
+            packages[where] = job["permissions"].get("packages")
+    assert found == []
+    assert {job for job, level in packages.items() if level == "write"} == {"main.yml:image", "main.yml:attest"}
+    for job, logins in ghcr_logins.items():
+        assert all("--password-stdin" in login for login in logins), f"{job}: the token never goes on argv"
+        assert not logins or packages[job] in ("read", "write"), f"{job}: a GHCR login needs the packages scope"
 
 
 def test_every_deploy_is_verified_right_after_pulumi_up_and_the_verdict_recorded() -> None:

@@ -2,10 +2,11 @@
 
 `python -m tools.rollback` runs as a process against a fake GitHub deployments API over HTTP, with fake `pulumi`
 and `gh` executables first on PATH that log what they are asked. Guards: the target comes from the recorded
-verdicts, its attestation is checked before anything changes, the config keys and flags are those of a deploy,
-nothing runs when there is no target or the attestation fails, and deciding plus issuing the commands takes a
-few seconds of the minute a rollback may take. The render comparison shows that changing the image digest
-changes the generator's Deployment and nothing else: no volume, no Key Vault, no other workload.
+verdicts, its attestation is checked (on GHCR, where the digest was attested) before anything changes, the
+config keys and flags are those of a deploy, nothing runs when there is no target or the attestation fails, and
+deciding plus issuing the commands takes a few seconds of the minute a rollback may take. The render comparison
+shows that changing the image digest changes the generator's Deployment and nothing else: no volume, no Key Vault,
+no other workload.
 """
 
 from __future__ import annotations
@@ -26,11 +27,11 @@ from infra.verify.deployments import main as deployments_main
 from tests.delivery.fakes import FakeGitHub
 from tests.support import REPO, RenderStack
 from tests.support.processes import ServerThread
-from tools.rollback import attestation_command
 
 REPOSITORY = "example/prompt2prod"
 TOKEN = "ghs_fake0123456789"
 REGISTRY = "prompt2prodacr7f3a2c.azurecr.io/prompt2prod-generator"
+ATTESTED = "ghcr.io/example/prompt2prod-generator"
 HISTORIES = Path(__file__).parent / "histories"
 COMMAND_BUDGET_SECONDS = 5.0
 
@@ -112,7 +113,8 @@ def test_the_recorded_last_good_image_is_attested_then_deployed_within_seconds(t
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert tools.calls() == [
-        " ".join(attestation_command(image("b"), REPOSITORY)),
+        f"gh attestation verify oci://{ATTESTED}@sha256:{'b' * 64} --repo {REPOSITORY} "
+        f"--signer-workflow {REPOSITORY}/.github/workflows/main.yml --source-ref refs/heads/main",
         f"pulumi config set --stack prod --path generator.imageRepository {REGISTRY}",
         f"pulumi config set --stack prod --path generator.imageDigest sha256:{'b' * 64}",
         "pulumi up --stack prod --yes --non-interactive --diff --policy-pack policy",

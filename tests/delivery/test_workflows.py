@@ -111,11 +111,12 @@ def test_no_write_permission_beyond_what_each_job_needs() -> None:
         "deploy-stack.yml:up": ["deployments", "id-token"],
         "drift.yml:detect": ["id-token"],
         "drift.yml:report": ["issues"],
-        "main.yml:attest": ["attestations", "id-token"],
+        "main.yml:attest": ["attestations", "id-token", "packages"],
         "main.yml:dev": ["deployments", "id-token"],
-        "main.yml:image": ["id-token"],
+        "main.yml:image": ["packages"],
+        "main.yml:import": ["id-token"],
         "main.yml:prod": ["deployments", "id-token"],
-        "main.yml:scan": ["id-token", "security-events"],
+        "main.yml:scan": ["security-events"],
         "pr.yml:audit": [],
         "pr.yml:preview": ["id-token", "pull-requests"],
         "pr.yml:render": [],
@@ -145,11 +146,12 @@ def test_cloud_previews_never_run_for_fork_pull_requests() -> None:
 def test_main_deploys_dev_then_prod_behind_the_production_environment_by_digest() -> None:
     main = load(WORKFLOWS / "main.yml")["jobs"]
     assert main["dev"]["needs"] == ["image", "scan", "attest"]
-    assert main["prod"]["needs"] == ["image", "scan", "attest", "dev"]
+    assert main["prod"]["needs"] == ["image", "scan", "attest", "import", "dev"]
     assert main["prod"]["with"] == {
         "stack": "prod",
         "environment": "production",
         "image-digest": "${{ needs.image.outputs.digest }}",
+        "attested-repository": "${{ needs.image.outputs.repository }}",
     }
     assert main["image"]["outputs"]["digest"] == "${{ steps.build.outputs.digest }}"
     deploy = load(WORKFLOWS / "deploy-stack.yml")["jobs"]["up"]

@@ -76,9 +76,7 @@ def test_no_credential_appears_in_any_input(scenario: tuple[str, RenderResult, s
 def test_cluster_outputs_exist_in_every_stack(scenario: tuple[str, RenderResult, set[str]]) -> None:
     name, result, _ = scenario
     outputs = result.outputs
-    assert {"clusterName", "clusterKind", "kubernetesVersion", "resourceGroupName", "location", "oidcIssuerUrl"} <= set(
-        outputs
-    )
+    assert {"clusterName", "clusterKind", "kubernetesVersion"} <= set(outputs)
     if name == "prod":
         assert (outputs["clusterKind"], outputs["kubernetesVersion"], outputs["location"]) == (
             "aks",
@@ -90,4 +88,5 @@ def test_cluster_outputs_exist_in_every_stack(scenario: tuple[str, RenderResult,
     else:
         assert outputs["clusterKind"] == ("existing" if name == "dev-existing" else "k3s")
         assert outputs["kubernetesVersion"] == ("1.33" if name == "dev-existing" else "1.33.5")
-        assert (outputs["resourceGroupName"], outputs["location"], outputs["oidcIssuerUrl"]) == (None, None, None)
+        # The SDK drops outputs whose value is None: Azure-only outputs are absent, as `pulumi stack output` shows.
+        assert not {"resourceGroupName", "location", "oidcIssuerUrl"} & set(outputs)

@@ -20,8 +20,11 @@ def test_prod_builds_aks_with_its_pools_and_access(render_stack: RenderStack) ->
     } <= types
     aks = result.named("prompt2prod")
     assert aks.type == "prompt2prod:index:AksCluster"
-    cluster_types = {"containerservice", "network", "operationalinsights", "resources"}
-    assert all(r.parent == aks.urn for r in result.resources if r.type.split(":")[1] in cluster_types)
+    cluster_types = {"containerservice", "operationalinsights", "resources"}
+    network = {"azure-native:network:VirtualNetwork", "azure-native:network:Subnet"}
+    assert all(
+        r.parent == aks.urn for r in result.resources if r.type.split(":")[1] in cluster_types or r.type in network
+    )
 
 
 def test_provider_waits_for_cluster_pools_and_admin_role(render_stack: RenderStack) -> None:

@@ -20,7 +20,7 @@ from tests.support import stack_config
 from tests.support.render import AZURE, KUBELET, SUBNET, render_component
 
 OVERRIDES = {
-    "registry": {"acr": {"retentionDays": 14, "allowedIpRanges": ["198.51.100.0/24"]}},
+    "registry": {"acr": {"retentionDays": 14, "publicNetworkAccess": True, "allowedIpRanges": ["198.51.100.0/24"]}},
     "secretStore": {"keyVault": {"softDeleteRetentionDays": 30, "allowedIpRanges": ["203.0.113.9/32"]}},
 }
 

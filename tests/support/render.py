@@ -17,7 +17,8 @@ Build = Callable[[pulumi.ResourceOptions], Mapping[str, Any] | None]
 
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000aaaa"
 TENANT = "00000000-0000-0000-0000-00000000bbbb"
-SUBNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes"
+VNET = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet"
+SUBNET = f"{VNET}/subnets/nodes"
 ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/"
 KUBELET = "11111111-1111-1111-1111-111111111111"
 AZURE = AzureScope(
@@ -26,6 +27,8 @@ AZURE = AzureScope(
     resource_group_name="rg",
     location="westeurope",
     node_subnet_id=SUBNET,
+    virtual_network_id=VNET,
+    private_endpoint_subnet_id=f"{VNET}/subnets/endpoints",
     oidc_issuer_url=ISSUER,
     kubelet_identity_object_id=KUBELET,
 )

@@ -55,6 +55,14 @@ def test_malformed_network_values_are_refused(key: str, value: str, message: str
     ("overrides", "message"),
     [
         ({"nodeSubnetCidr": "10.50.0.0/20"}, "nodeSubnetCidr 10.50.0.0/20 is not inside vnetCidr 10.42.0.0/16"),
+        (
+            {"privateEndpointSubnetCidr": "10.50.16.0/24"},
+            "privateEndpointSubnetCidr 10.50.16.0/24 is not inside vnetCidr 10.42.0.0/16",
+        ),
+        (
+            {"privateEndpointSubnetCidr": "10.42.8.0/24"},
+            "nodeSubnetCidr 10.42.0.0/20 overlaps privateEndpointSubnetCidr 10.42.8.0/24",
+        ),
         ({"serviceCidr": "10.42.128.0/20", "dnsServiceIp": "10.42.128.10"}, "serviceCidr 10.42.128.0/20 overlaps"),
         ({"podCidr": "10.42.0.0/16"}, "podCidr 10.42.0.0/16 overlaps vnetCidr"),
         ({"podCidr": "10.43.0.0/16"}, "podCidr 10.43.0.0/16 overlaps serviceCidr"),

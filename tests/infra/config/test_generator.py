@@ -37,3 +37,18 @@ def test_cpu_target_outside_10_to_100_percent_is_rejected(target: int) -> None:
     with pytest.raises(ConfigError) as error:
         parse_config(_generator({"targetCpuUtilization": target}))
     assert error.value.problems[0].startswith("prompt2prod:generator.targetCpuUtilization: ")
+
+
+def test_the_request_budget_defaults_to_240_seconds_and_bounds_one_llm_call() -> None:
+    generator = parse_config(_generator({})).platform.generator
+    assert (generator.request_timeout_seconds, generator.llm_timeout_seconds) == (240, 120)
+    assert parse_config(_generator({"requestTimeoutSeconds": 90, "llmTimeoutSeconds": 90})).platform.generator
+
+
+def test_an_llm_call_longer_than_the_request_names_the_key() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config(_generator({"requestTimeoutSeconds": 100, "llmTimeoutSeconds": 120}))
+    assert error.value.problems == [
+        "prompt2prod:generator.llmTimeoutSeconds: 120 is above generator.requestTimeoutSeconds 100: "
+        "one backend call cannot outlast the request"
+    ]

@@ -39,19 +39,27 @@ def load(stack: str, overrides: dict[str, Any], secrets: dict[str, str] | None =
             "prompt2prod:registry.acr: allowedIpRanges needs sku 'Premium'",
         ),
         ({"sku": "Basic", "publicNetworkAccess": False}, "prompt2prod:registry.acr: publicNetworkAccess false needs"),
+        ({"sku": "Basic"}, "prompt2prod:registry.acr: publicNetworkAccess false needs sku 'Premium'"),
+        (
+            {"allowedIpRanges": ["198.51.100.0/24"]},
+            "prompt2prod:registry.acr: allowedIpRanges needs publicNetworkAccess true",
+        ),
+        ({"buildAgents": {"tier": "S1"}}, "prompt2prod:registry.acr.buildAgents: unknown key"),
     ],
 )
 def test_bad_acr_settings_are_refused_naming_the_key(acr: dict[str, Any], expected: str) -> None:
     assert any(line.startswith(expected) for line in problems("prod", {"registry": {"acr": acr}})), expected
 
 
-def test_acr_defaults_are_premium_with_retention() -> None:
+def test_acr_defaults_are_premium_with_retention_and_private() -> None:
     acr = load("prod", {}).platform.registry.acr
     assert (acr.sku, acr.retention_days, acr.zone_redundancy) == ("Premium", 30, True)
+    assert acr.public_network_access is False
 
 
 def test_acr_allowed_ranges_are_parsed_as_networks() -> None:
-    acr = load("prod", {"registry": {"acr": {"allowedIpRanges": ["198.51.100.0/24"]}}}).platform.registry.acr
+    public = {"publicNetworkAccess": True, "allowedIpRanges": ["198.51.100.0/24"]}
+    acr = load("prod", {"registry": {"acr": public}}).platform.registry.acr
     assert [str(cidr) for cidr in acr.allowed_ip_ranges] == ["198.51.100.0/24"]
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from infra import topology
 from infra.config.gateway import CanaryConfig, GatewayConfig
+from infra.config.generator import GeneratorConfig
+from infra.contract.budgets import GenerationBudget
 from infra.gateway.routes import (
     API_ROUTES,
     OLLAMA_PUBLIC_API,
@@ -26,6 +28,7 @@ from policy.gateway_api import Request, route_request
 from policy.rules import Resource
 
 CANARY = CanaryConfig(enabled=True, image_tag="0.2.0", weight=25)
+BUDGET = GenerationBudget.from_config(GeneratorConfig())
 
 
 def gateway_objects(config: GatewayConfig) -> list[Resource]:
@@ -48,7 +51,7 @@ def gateway_objects(config: GatewayConfig) -> list[Resource]:
             f"urn:route-{name}",
             {"metadata": {"name": name, "namespace": topology.NAMESPACE_GATEWAY}, "spec": spec},
         )
-        for name, spec in route_specs(config).items()
+        for name, spec in route_specs(config, BUDGET).items()
     ]
     return objects
 
@@ -65,7 +68,7 @@ def selected_backends(config: GatewayConfig, path: str, method: str, headers: di
 
 
 def test_llm_mode_header_matches_are_exact() -> None:
-    llm = route_specs(GatewayConfig())["llm"]
+    llm = route_specs(GatewayConfig(), BUDGET)["llm"]
     header_matches = [h for rule in llm["rules"] for m in rule["matches"] for h in m.get("headers", [])]
     assert header_matches == [{"type": "Exact", "name": "x-llm-mode", "value": "cloud"}]
 
@@ -106,7 +109,7 @@ def test_api_routes_carry_the_api_key_policy_that_names_the_client_for_the_gener
 
 
 def test_llm_backends_are_the_topology_services_and_ports() -> None:
-    rules = route_specs(GatewayConfig())["llm"]["rules"]
+    rules = route_specs(GatewayConfig(), BUDGET)["llm"]["rules"]
     refs = {(r["namespace"], r["name"], r["port"]) for rule in rules for r in rule["backendRefs"]}
     assert refs == {
         (topology.NAMESPACE_LLM, topology.OLLAMA_SERVICE, topology.OLLAMA_PORT),
@@ -120,7 +123,7 @@ def test_canary_gets_its_weight_and_stable_the_rest() -> None:
 
 
 def test_canary_weights_apply_to_the_generator_host_and_to_cloud_llm_traffic() -> None:
-    routes = route_specs(GatewayConfig(canary=CANARY))
+    routes = route_specs(GatewayConfig(canary=CANARY), BUDGET)
     assert routes["generator"]["rules"][0]["backendRefs"] == generator_backends(CANARY)
     assert routes["llm"]["rules"][0]["backendRefs"] == generator_backends(CANARY)
 
@@ -132,7 +135,7 @@ def test_without_canary_all_generator_traffic_goes_to_the_stable_service() -> No
 
 def test_each_route_serves_its_own_hostname() -> None:
     config = GatewayConfig(generator_hostname="gen.example.com", llm_hostname="llm.example.com")
-    routes = route_specs(config)
+    routes = route_specs(config, BUDGET)
     assert routes["generator"]["hostnames"] == ["gen.example.com"]
     assert routes["llm"]["hostnames"] == ["llm.example.com"]
     assert routes["grafana"]["hostnames"] == [config.grafana_hostname]
@@ -142,7 +145,7 @@ def test_each_route_serves_its_own_hostname() -> None:
 def test_without_tls_the_gateway_has_only_an_http_listener_and_routes_attach_to_it() -> None:
     config = GatewayConfig(tls="none")
     assert [listener["protocol"] for listener in gateway_spec(config, None)["listeners"]] == ["HTTP"]
-    routes = route_specs(config)
+    routes = route_specs(config, BUDGET)
     assert sorted(routes) == ["generator", "grafana", "llm"]
     assert {route["parentRefs"][0]["sectionName"] for route in routes.values()} == {"http"}
 
@@ -156,7 +159,7 @@ def test_with_tls_the_https_listener_terminates_with_the_secret_and_http_only_re
         "mode": "Terminate",
         "certificateRefs": [{"kind": "Secret", "name": "public-tls"}],
     }
-    routes = route_specs(config)
+    routes = route_specs(config, BUDGET)
     on_http = [name for name, route in routes.items() if route["parentRefs"][0]["sectionName"] == "http"]
     assert on_http == ["https-redirect"]
     redirect = routes["https-redirect"]["rules"][0]
@@ -181,7 +184,7 @@ def test_listeners_accept_only_httproutes_from_the_gateway_namespace() -> None:
 
 
 def test_every_cross_namespace_backend_has_a_reference_grant_naming_it() -> None:
-    routes = route_specs(GatewayConfig(canary=CANARY))
+    routes = route_specs(GatewayConfig(canary=CANARY), BUDGET)
     grants = reference_grant_specs(routes)
     backends = {
         (ref["namespace"], ref["name"])

@@ -32,7 +32,6 @@ from infra.generator.specs import (
     image_reference,
     network_policy_spec,
     pdb_spec,
-    termination_grace_seconds,
     topology_spread,
 )
 from infra.pod_spec import NON_PUBLIC_IPV4
@@ -54,11 +53,6 @@ def test_image_reference_uses_the_tag_unless_a_digest_pins_it() -> None:
     assert image_reference("registry.local/app", "1.2.3", DIGEST) == f"registry.local/app@{DIGEST}"
 
 
-def test_grace_period_outlasts_the_llm_timeout_plus_the_drain_sleep() -> None:
-    assert termination_grace_seconds(120) == 5 + 120 + 10
-    assert termination_grace_seconds(0.5) == 5 + 1 + 10
-
-
 def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
     config = GeneratorConfig(model="qwen2.5:7b", llm_timeout_seconds=90.5, max_prompt_chars=4000)
     env = {var["name"]: var["value"] for var in generator_env(config, "/keys/cloud-llm-api-key")}
@@ -68,6 +62,7 @@ def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
         "CLOUD_LLM_BASE_URL": "https://openrouter.ai/api/v1",
         "CLOUD_LLM_MODEL": "openai/gpt-4o-mini",
         "MAX_CONCURRENT_GENERATIONS": "8",
+        "REQUEST_TIMEOUT_SECONDS": "240",
         "LLM_TIMEOUT_SECONDS": "90.5",
         "MAX_PROMPT_CHARS": "4000",
         "CLOUD_BUDGET_REQUESTS_PER_HOUR": "33.333",

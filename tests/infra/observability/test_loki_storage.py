@@ -33,6 +33,15 @@ def test_account_is_private_keyless_and_protected(result: RenderResult) -> None:
     assert result.named("loki-logs-container").inputs["publicAccess"] == "None"
 
 
+def test_account_firewall_admits_only_the_node_subnet(result: RenderResult) -> None:
+    # Without network rules the account answered the whole internet (Entra ID still required).
+    assert result.named("loki-logs-account").inputs["networkRuleSet"] == {
+        "defaultAction": "Deny",
+        "bypass": "AzureServices",
+        "virtualNetworkRules": [{"virtualNetworkResourceId": AZURE.node_subnet_id, "action": "Allow"}],
+    }
+
+
 def test_identity_is_federated_with_lokis_service_account(result: RenderResult) -> None:
     federation = result.named("loki-logs-federation")
     assert federation.inputs["subject"] == "system:serviceaccount:monitoring:loki"

@@ -180,6 +180,17 @@ def test_ollama_not_ready_fires_when_unready_or_absent(tmp_path: Path) -> None:
     )
 
 
+def test_a_ready_preload_pod_does_not_hide_an_unready_ollama(tmp_path: Path) -> None:
+    # The preload Job's pods are named `ollama-preload-<hash>-<suffix>`: a `pod=~"ollama-.*"` selector counted them.
+    ollama = 'kube_pod_status_ready{namespace="llm",pod="ollama-0",condition="true"}'
+    preload = 'kube_pod_status_ready{namespace="llm",pod="ollama-preload-d9899d69d1-x7k2p",condition="true"}'
+    _promtool_test(
+        tmp_path,
+        [(ollama, "0x30"), (preload, "1x30")],
+        [{"alertname": "OllamaNotReady", "eval_time": "25m", "exp_alerts": [{"exp_labels": {"severity": "page"}}]}],
+    )
+
+
 def test_model_volume_alert_at_85_percent(tmp_path: Path) -> None:
     pvc = 'namespace="llm",persistentvolumeclaim="ollama-models"'
     _promtool_test(

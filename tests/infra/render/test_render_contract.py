@@ -108,3 +108,21 @@ def test_resource_options_are_recorded() -> None:
     assert deployment.options["protect"] is True
     assert deployment.options["retainOnDelete"] is True
     assert deployment.options["ignoreChanges"] == ["spec"]
+
+
+def test_outputs_are_what_the_sdk_registers_for_the_stack() -> None:
+    """The render's outputs come from the SDK's serialization of the root stack's exports, as the engine gets them:
+    a `None` output is dropped there (and so missing from `pulumi stack output --json`), a secret stays a secret."""
+
+    def program() -> dict[str, pulumi.Output[Any]]:
+        return {
+            "present": pulumi.Output.from_input("here"),
+            "absent": pulumi.Output.from_input(None),
+            "token": pulumi.Output.secret("RENDER-CONTRACT-token"),
+        }
+
+    result = run_program("dev", {"prompt2prod:environment": "dev"}, frozenset(), program=program)
+
+    assert result.outputs == {"present": "here", "token": "RENDER-CONTRACT-token"}
+    assert result.secret_outputs == {"token"}
+    assert result.document()["outputs"] == {"present": "here", "token": "[secret]"}
