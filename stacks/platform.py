@@ -103,7 +103,8 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         ),
         opts=in_cluster,
     )
-    # Key Vault names its secrets `api-key-<client>`: the deploy verification reads `api-key-verify`.
+    # One Kubernetes Secret `gateway/api-key-secrets`, an entry per client (prod: synced from Key Vault secrets
+    # `api-key-<client>`); the gateway's apiKeyAuth and the deploy verification (entry `verify`) both read it.
     keys = ApiKeys(
         "api-key",
         ApiKeysArgs(
