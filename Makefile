@@ -35,7 +35,7 @@ DEPLOY_ENVIRONMENT ?= $(if $(filter prod,$(STACK)),production,$(STACK))
 # `make rollback STACK=prod IMAGE=<repository>@sha256:<digest>` picks the image by hand (still attestation-checked).
 IMAGE ?=
 
-.PHONY: help install venv pulumi-cli lint typecheck unit test render docs preview up destroy verify rollback audit bench bench-app soak clean
+.PHONY: help install venv pulumi-cli lint fmt typecheck unit test render docs generate preview up destroy verify rollback audit bench bench-app soak mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -75,11 +75,18 @@ lint: venv ## ruff lint + format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+fmt: venv ## Format the code and apply ruff's safe fixes (what `make lint` checks)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 typecheck: venv ## mypy --strict over infra/, stacks/, app/, policy/, tools/
 	$(VENV)/bin/mypy
 
+# The tests find node (CRD validators), the venv's tools and checkov on PATH.
+TEST_PATH := PATH="$(abspath $(NODE_BIN)):$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(CHECKOV_VENV)/bin:$$PATH"
+
 unit: install ## pytest (unit tests under mocks, render gates, app over HTTP, promtool, installers)
-	PATH="$(abspath $(NODE_BIN)):$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(CHECKOV_VENV)/bin:$$PATH" $(PY) -m pytest -n 2
+	$(TEST_PATH) $(PY) -m pytest -n 2
 
 test: lint typecheck unit ## Every offline check (what CI runs)
 
@@ -88,6 +95,9 @@ render: venv ## Credential-free render: make render STACK=dev OUT=build/render/d
 
 docs: venv ## Rewrite the generated tables in README.md and docs/ (config keys, outputs) from the code
 	$(PY) -m tools.docs
+
+generate: docs ## Everything generated from the code: the outputs JSON Schema and the docs tables (tests fail when stale)
+	$(PY) -m infra.outputs schema > schema/stack-outputs.schema.json
 
 preview: pulumi-cli venv ## pulumi preview of STACK with the policy pack (sets up the CLI and a local stack first)
 	@$(SELECT_STACK) --create
@@ -134,6 +144,9 @@ bench-app: venv ## Generator service overhead vs direct backend calls at 1/64/25
 
 soak: venv ## Generator service under 3000 hostile requests: RSS, /metrics series, 500s, /health p99
 	$(PY) -m bench.soak
+
+mutation: install ## Curated realistic bugs, one at a time (tools/mutants.yaml): each one's fate and the kill rate; minutes
+	$(TEST_PATH) $(PY) -m tools.mutation
 
 clean: ## Remove build output (keeps .venv and .tools)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

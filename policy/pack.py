@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -23,17 +25,18 @@ def _resource(args: ResourceValidationArgs | PolicyResource) -> Resource:
     return Resource(args.resource_type, args.name, args.urn, args.props)
 
 
+def _described(name: str, rule: ResourceRule | StackRule) -> dict[str, Any]:
+    """What every policy of the pack shares: its name, the first line of its rule's docstring, and mandatory."""
+    description = (rule.__doc__ or name).strip().splitlines()[0]
+    return {"name": name, "description": description, "enforcement_level": EnforcementLevel.MANDATORY}
+
+
 def resource_policy(name: str, rule: ResourceRule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         for message in rule(_resource(args)):
             report_violation(message, None)
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=(rule.__doc__ or name).strip().splitlines()[0],
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
-    )
+    return ResourceValidationPolicy(validate=validate, **_described(name, rule))
 
 
 def stack_policy(name: str, rule: StackRule) -> StackValidationPolicy:
@@ -41,12 +44,7 @@ def stack_policy(name: str, rule: StackRule) -> StackValidationPolicy:
         for urn, message in rule([_resource(r) for r in args.resources]):
             report_violation(message, urn)
 
-    return StackValidationPolicy(
-        name=name,
-        description=(rule.__doc__ or name).strip().splitlines()[0],
-        validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
-    )
+    return StackValidationPolicy(validate=validate, **_described(name, rule))
 
 
 def policies() -> list[Policy]:

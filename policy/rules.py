@@ -125,13 +125,15 @@ def _containers(pod_spec: Mapping[str, Any], *, init: bool = True) -> Iterator[t
 ResourceRule = Callable[[Resource], list[str]]
 
 
-def _workload_rule(name: str) -> Callable[[Callable[[Resource, Mapping[str, Any]], list[str]]], ResourceRule]:
-    """Run `check(resource, pod_spec)` on workloads that have not waived rule `name`."""
+def _workload_rule(
+    name: str, checkov: str | None = None
+) -> Callable[[Callable[[Resource, Mapping[str, Any]], list[str]]], ResourceRule]:
+    """Run `check(resource, pod_spec)` on workloads that have waived neither rule `name` nor its `checkov` check."""
 
     def decorate(check: Callable[[Resource, Mapping[str, Any]], list[str]]) -> ResourceRule:
         def rule(resource: Resource) -> list[str]:
             template = pod_template(resource)
-            if template is None or resource.waived(name):
+            if template is None or resource.waived(name) or checkov in resource.checkov_skips:
                 return []
             return [
                 f"{resource.describe()}: {problem}" for problem in check(resource, as_mapping(template.get("spec")))
@@ -199,11 +201,9 @@ def image_problem(image: Any) -> str | None:
     return None
 
 
-@_workload_rule("pinned-images")
+@_workload_rule("pinned-images", checkov="CKV_K8S_14")
 def pinned_images(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every image is pinned by a version tag or a digest: never `latest`, never untagged."""
-    if "CKV_K8S_14" in resource.checkov_skips:
-        return []
     problems = []
     for label, container in _containers(pod_spec):
         problem = image_problem(container.get("image"))
@@ -212,11 +212,9 @@ def pinned_images(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-@_workload_rule("non-root")
+@_workload_rule("non-root", checkov="CKV_K8S_23")
 def non_root(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every container runs as non-root: `runAsNonRoot: true` and no `runAsUser: 0` (container overrides pod)."""
-    if "CKV_K8S_23" in resource.checkov_skips:
-        return []
     pod_context = as_mapping(pod_spec.get("securityContext"))
     problems = []
     for label, container in _containers(pod_spec):
@@ -228,11 +226,9 @@ def non_root(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-@_workload_rule("read-only-root-filesystem")
+@_workload_rule("read-only-root-filesystem", checkov="CKV_K8S_22")
 def read_only_root_filesystem(resource: Resource, pod_spec: Mapping[str, Any]) -> list[str]:
     """Every container mounts its root filesystem read-only (waive with a reason where the image cannot)."""
-    if "CKV_K8S_22" in resource.checkov_skips:
-        return []
     return [
         f"{label} does not set readOnlyRootFilesystem: true"
         for label, container in _containers(pod_spec)

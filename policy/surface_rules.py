@@ -14,7 +14,7 @@ able to match anything: its precedence is implementation-specific, so nothing is
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from policy.gateway_api import RouteMatch, authentication, path_matches, public_routes, route_matches
@@ -64,8 +64,17 @@ def _is_ollama(ref: Mapping[str, Any]) -> bool:
     return ref.get("port") == OLLAMA_PORT or ref.get("name") == OLLAMA_SERVICE
 
 
-def _where(match: RouteMatch) -> str:
-    return f"rule {match.rule_index} match {match.match_index} ({match.path_type} {match.path_value})"
+def _per_match(
+    resources: Sequence[Resource], rule: str, problem: Callable[[RouteMatch], str | None]
+) -> list[tuple[str, str]]:
+    """`problem(match)` for every match of every public route not waived for `rule`, as violations that name it."""
+    violations = []
+    for route in _routes(resources, rule):
+        for m in route_matches(route):
+            if text := problem(m):
+                where = f"rule {m.rule_index} match {m.match_index} ({m.path_type} {m.path_value})"
+                violations.append((route.urn, f"{route.describe()}: {where} {text}"))
+    return violations
 
 
 def public_route_authenticated(resources: Sequence[Resource]) -> list[tuple[str, str]]:
@@ -86,33 +95,25 @@ def public_route_authenticated(resources: Sequence[Resource]) -> list[tuple[str,
 def no_public_ollama_admin_api(resources: Sequence[Resource]) -> list[tuple[str, str]]:
     """No public HTTPRoute can send a request to Ollama's state-changing API (pull, push, create, copy, delete,
     blobs), whatever its method or headers."""
-    violations = []
-    for route in _routes(resources, "no-public-ollama-admin-api"):
-        for match in route_matches(route):
-            if not any(_is_ollama(ref) for ref in match.backends):
-                continue
-            if any(f.get("type") == "URLRewrite" for f in match.filters):
-                violations.append((route.urn, f"{route.describe()}: {_where(match)} rewrites the path Ollama sees"))
-                continue
-            reached = [p for p in OLLAMA_ADMIN_PATHS if may_reach(match, p) and not shadowed(match, p)]
-            if reached:
-                violations.append(
-                    (
-                        route.urn,
-                        f"{route.describe()}: {_where(match)} sends {', '.join(reached)} to Ollama: route only its "
-                        "inference and read-only endpoints",
-                    )
-                )
-    return violations
+
+    def problem(match: RouteMatch) -> str | None:
+        if not any(_is_ollama(ref) for ref in match.backends):
+            return None
+        if any(f.get("type") == "URLRewrite" for f in match.filters):
+            return "rewrites the path Ollama sees"
+        reached = [p for p in OLLAMA_ADMIN_PATHS if may_reach(match, p) and not shadowed(match, p)]
+        if not reached:
+            return None
+        return f"sends {', '.join(reached)} to Ollama: route only its inference and read-only endpoints"
+
+    return _per_match(resources, "no-public-ollama-admin-api", problem)
 
 
 def no_public_metrics(resources: Sequence[Resource]) -> list[tuple[str, str]]:
     """No public HTTPRoute forwards `/metrics` to a backend (Prometheus scrapes inside the cluster)."""
-    violations = []
-    for route in _routes(resources, "no-public-metrics"):
-        for match in route_matches(route):
-            if match.outcome == "forward" and may_reach(match, METRICS_PATH) and not shadowed(match, METRICS_PATH):
-                violations.append(
-                    (route.urn, f"{route.describe()}: {_where(match)} forwards {METRICS_PATH} to a backend")
-                )
-    return violations
+
+    def problem(match: RouteMatch) -> str | None:
+        forwards = match.outcome == "forward" and may_reach(match, METRICS_PATH)
+        return f"forwards {METRICS_PATH} to a backend" if forwards and not shadowed(match, METRICS_PATH) else None
+
+    return _per_match(resources, "no-public-metrics", problem)

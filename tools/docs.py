@@ -80,7 +80,10 @@ def regenerate(text: str) -> str:
 
 
 def pages(root: Path = ROOT) -> list[Path]:
-    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    """The README, the contributor pages at the root and every page of docs/."""
+    return [root / name for name in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md")] + sorted(
+        (root / "docs").glob("*.md")
+    )
 
 
 def stale(root: Path = ROOT) -> list[Path]:

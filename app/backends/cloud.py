@@ -4,8 +4,11 @@ Structured output through `response_format` (json_schema), streaming through ser
 The API key only ever lives in the Authorization header of each call; it is never logged or echoed.
 """
 
-from collections.abc import AsyncGenerator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
+
+import aiohttp
 
 from app.backends.base import (
     PROJECT_SCHEMA,
@@ -54,19 +57,24 @@ class CloudBackend:
             body["stream_options"] = {"include_usage": True}
         return body
 
-    def _headers(self, accept: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key.get()}", "Accept": accept}
+    @contextlib.asynccontextmanager
+    async def _chat(self, prompt: str, model: str, *, stream: bool) -> AsyncIterator[aiohttp.ClientResponse]:
+        """POST /chat/completions; the response, once its status says it carries an answer."""
+        # The key is read per call (a rotated key file takes effect at once) and only ever sent in this header.
+        accept = "text/event-stream" if stream else "application/json"
+        headers = {"Authorization": f"Bearer {self.api_key.get()}", "Accept": accept}
+        async with self._session.post(
+            f"{self.base_url}/chat/completions",
+            json=self._body(prompt, model, stream=stream),
+            headers=headers,
+            allow_redirects=False,
+        ) as response:
+            await raise_for_backend_status(_NAME, response)
+            yield response
 
     async def complete(self, prompt: str, model: str) -> Completion:
-        headers = self._headers("application/json")
         with translating_errors(_NAME):
-            async with self._session.post(
-                f"{self.base_url}/chat/completions",
-                json=self._body(prompt, model, stream=False),
-                headers=headers,
-                allow_redirects=False,
-            ) as response:
-                await raise_for_backend_status(_NAME, response)
+            async with self._chat(prompt, model, stream=False) as response:
                 payload = await read_body(_NAME, response)
         body = await decode_json_object(_NAME, payload)
         choices = body.get("choices")
@@ -83,18 +91,11 @@ class CloudBackend:
         )
 
     async def stream(self, prompt: str, model: str) -> AsyncGenerator[StreamEvent, None]:
-        headers = self._headers("text/event-stream")
         parts: list[str] = []
         reported = model
         input_tokens = output_tokens = 0
         with translating_errors(_NAME):
-            async with self._session.post(
-                f"{self.base_url}/chat/completions",
-                json=self._body(prompt, model, stream=True),
-                headers=headers,
-                allow_redirects=False,
-            ) as response:
-                await raise_for_backend_status(_NAME, response)
+            async with self._chat(prompt, model, stream=True) as response:
                 if response.content_type != "text/event-stream":
                     raise BackendStatusError(f"{_NAME} answered a stream request with {response.content_type[:60]}")
                 async for line in read_lines(_NAME, response):

@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra import versions
 from infra.config.base import Cidr, Hostname, PositiveInt, Section, matching, written_as_text
-from infra.config.environments import allowed_kind, environment_of, rules_of
+from infra.config.environments import environment_of, kind_allowed_for, rules_of
 from infra.config.problems import ProblemAt
 
 _K3S_VERSION = re.compile(r"^v1\.\d+\.\d+\+k3s\d+$")
@@ -241,18 +241,13 @@ class AksSettings(Section):
 
 
 class ClusterConfig(Section):
-    kind: Literal["k3s", "existing", "aks"] = "k3s"
+    kind: Annotated[Literal["k3s", "existing", "aks"], kind_allowed_for("cluster", "a cluster kind")] = "k3s"
     """The cluster: `k3s` or `existing` in dev, `aks` in prod. Only the matching sub-object below is read."""
     name: str = Field(default="prompt2prod", pattern=r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
     """Name of the cluster, and prefix of the resources created for it."""
     k3s: K3sSettings = K3sSettings()
     existing: ExistingClusterSettings = ExistingClusterSettings()
     aks: AksSettings = AksSettings()
-
-    @field_validator("kind")
-    @classmethod
-    def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        return allowed_kind(value, info, "cluster", "a cluster kind")
 
     @model_validator(mode="after")
     def _prod_api_server_is_restricted(self) -> ClusterConfig:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import ValidationInfo
+from pydantic import AfterValidator, ValidationInfo
 
 Environment = Literal["dev", "prod"]
 Concern = Literal["cluster", "registry", "secretStore"]
@@ -103,12 +103,17 @@ def rules_of(info: ValidationInfo) -> EnvironmentRules:
     return ENVIRONMENTS[environment_of(info)]
 
 
-def allowed_kind(value: str, info: ValidationInfo, concern: Concern, noun: str) -> str:
-    """Refuse an implementation the environment does not use, e.g. "'k3s' is not a cluster kind for prod"."""
-    allowed = rules_of(info).kinds[concern]
-    if value not in allowed:
-        raise ValueError(f"{value!r} is not {noun} for {environment_of(info)} ({sorted(allowed)})")
-    return value
+def kind_allowed_for(concern: Concern, noun: str) -> AfterValidator:
+    """The validator of a section's `kind`: refuse an implementation the environment does not use, e.g. "'k3s' is not
+    a cluster kind for prod". Use as `kind: Annotated[Literal[...], kind_allowed_for("cluster", "a cluster kind")]`."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        allowed = rules_of(info).kinds[concern]
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not {noun} for {environment_of(info)} ({sorted(allowed)})")
+        return value
+
+    return AfterValidator(check)
 
 
 def enough_replicas(replicas: int, info: ValidationInfo, what: str, why: str) -> int:

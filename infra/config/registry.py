@@ -7,13 +7,13 @@ run; pull credentials from the `registryPassword` secret). prod: `acr` (Azure Co
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from infra import versions
 from infra.config.base import Cidr, Hostname, Quantity, Section, refuse_open_ranges
-from infra.config.environments import allowed_kind
+from infra.config.environments import kind_allowed_for
 
 
 class InClusterRegistrySettings(Section):
@@ -71,16 +71,13 @@ class AcrSettings(Section):
 
 
 class RegistryConfig(Section):
-    kind: Literal["inCluster", "external", "acr"] = "inCluster"
+    kind: Annotated[Literal["inCluster", "external", "acr"], kind_allowed_for("registry", "a registry kind")] = (
+        "inCluster"
+    )
     """`inCluster` or `external` in dev, `acr` in prod."""
     in_cluster: InClusterRegistrySettings = InClusterRegistrySettings()
     external: ExternalRegistrySettings = ExternalRegistrySettings()
     acr: AcrSettings = AcrSettings()
-
-    @field_validator("kind")
-    @classmethod
-    def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        return allowed_kind(value, info, "registry", "a registry kind")
 
     @model_validator(mode="after")
     def _external_needs_server(self) -> RegistryConfig:

@@ -7,12 +7,12 @@ the Secrets Store CSI driver with workload identity).
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
 from infra.config.base import Cidr, Section, refuse_open_ranges
-from infra.config.environments import allowed_kind
+from infra.config.environments import kind_allowed_for
 
 
 class KeyVaultSettings(Section):
@@ -33,11 +33,6 @@ class KeyVaultSettings(Section):
 
 
 class SecretStoreConfig(Section):
-    kind: Literal["kubernetes", "keyVault"] = "kubernetes"
+    kind: Annotated[Literal["kubernetes", "keyVault"], kind_allowed_for("secretStore", "a secret store")] = "kubernetes"
     """`kubernetes` in dev, `keyVault` in prod."""
     key_vault: KeyVaultSettings = KeyVaultSettings()
-
-    @field_validator("kind")
-    @classmethod
-    def _kind_fits_environment(cls, value: str, info: ValidationInfo) -> str:
-        return allowed_kind(value, info, "secretStore", "a secret store")

@@ -7,8 +7,8 @@ whose value is `None` when it registers the stack's outputs, so an output that o
 optional here (absent elsewhere), never required-but-null.
 
 Adding an output: add the field here (and its name to `SECRET_OUTPUTS` if it is a credential), return it from
-`stacks.platform.build_platform`, then regenerate the schema: `.venv/bin/python -m infra.outputs schema >
-schema/stack-outputs.schema.json`. Bump `SCHEMA_VERSION` when a field is removed, renamed or changes type.
+`stacks.platform.build_platform`, then regenerate the schema and the docs: `make generate`. Bump `SCHEMA_VERSION`
+when a field is removed, renamed or changes type, and say so in CHANGELOG.md.
 The CLI (`python -m infra.outputs validate|summary|overview FILE`) lives in `infra.outputs.cli`, which imports this
 module (never the other way round).
 """
@@ -25,7 +25,7 @@ from pydantic.alias_generators import to_camel
 SCHEMA_VERSION = 1
 SECRET = "[secret]"  # noqa: S105 - the marker Pulumi prints in place of a secret
 SCHEMA_PATH = "schema/stack-outputs.schema.json"
-SCHEMA_COMMAND = f".venv/bin/python -m infra.outputs schema > {SCHEMA_PATH}"
+SCHEMA_COMMAND = "make generate"
 
 
 class StackOutputs(BaseModel):

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.observability.loki_storage import storage_account_name
 from infra.render import RenderResult, write_render
 from infra.render.mocks import _azure_guid
 from tests.support import RenderStack, validate_builtin_kinds
@@ -25,8 +24,13 @@ def prod(render_stack: RenderStack) -> RenderResult:
 def test_prod_loki_writes_to_the_programs_blob_container(prod: RenderResult) -> None:
     values = prod.named("observability-loki").inputs["values"]
     assert values["loki"]["storage"]["type"] == "azure"
-    assert values["loki"]["storage"]["azure"]["accountName"] == storage_account_name("prompt2prod", "prod")
-    assert values["loki"]["storage"]["bucketNames"]["chunks"] == "loki"
+    account = prod.named("loki-logs-account").inputs["accountName"]
+    assert values["loki"]["storage"]["azure"]["accountName"] == account
+    container = prod.named("loki-logs-container").inputs
+    assert (container["accountName"], container["containerName"]) == (
+        account,
+        values["loki"]["storage"]["bucketNames"]["chunks"],
+    )
     assert values["serviceAccount"]["annotations"] == {
         "azure.workload.identity/client-id": _azure_guid("client-loki-logs-identity")
     }

@@ -1,6 +1,7 @@
-"""Real local processes for integration tests: free loopback ports, a child process that is always stopped,
-waiting for a condition with a deadline, Debian's Prometheus scraping given targets, and aiohttp apps served
-from a background thread (so that sync tests and other processes can reach them while a test runs)."""
+"""Real local processes for integration tests: free loopback ports, a standard-library HTTP server in a thread, a
+child process that is always stopped, waiting for a condition with a deadline, Debian's Prometheus scraping given
+targets, and aiohttp apps served from a background thread (so that sync tests and other processes can reach them
+while a test runs)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +32,21 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def http_server(handler: Callable[..., BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """A standard-library HTTP server on 127.0.0.1 (`port` 0: any free one), served from a background thread until
+    the block ends; yields its base URL, without a trailing slash."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

@@ -10,14 +10,15 @@ import hashlib
 import io
 import socket
 import tarfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.support.processes import http_server
 
 FAKE_PULUMI = """#!/bin/sh
 if [ "$1" = version ]; then echo {reported}; exit 0; fi
@@ -86,17 +87,9 @@ class _Handler(SimpleHTTPRequestHandler):
 def serve(root: Path) -> Iterator[Served]:
     """Serve `root` on 127.0.0.1 until the block ends."""
     served = Served(url="")
-    handler = partial(_Handler, directory=str(root), served=served)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    served.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(partial(_Handler, directory=str(root), served=served)) as url:
+        served.url = f"{url}/"
         yield served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def closed_port_url() -> str:

@@ -15,25 +15,15 @@ from typing import Any
 
 import pytest
 
-from infra.config import PROJECT, ConfigError, parse_config
+from infra.config import PROJECT, parse_config
 from infra.config.environments import ENVIRONMENTS, Environment, minimal_config
 from infra.config.reference import key_rows
 from infra.render.cli import EXIT_INVALID_CONFIG, main
 from infra.render.stack_file import read_stack_file
-from tests.infra.config.test_cli_values import set_path
+from tests.support.config import problems_for, set_path
 
 SHAPES: list[Any] = [{"a": 1}, [1, "x"], "2026-01-15", "", "x" * 300, 1.5, -1, 0, True, None]
 PROBLEM_LINE = re.compile(r"^prompt2prod:(?P<key>[A-Za-z0-9_.\[\]\"':/-]+): \S")
-
-
-def problems_for(document: dict[str, Any]) -> list[str] | None:
-    values = {f"{PROJECT}:{key}": json.dumps(value) for key, value in document.items() if key != "environment"}
-    values[f"{PROJECT}:environment"] = document["environment"]
-    try:
-        parse_config(values)
-    except ConfigError as error:
-        return error.problems
-    return None
 
 
 def names(problem: str, key: str) -> bool:

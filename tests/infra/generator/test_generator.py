@@ -19,7 +19,6 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from infra import topology
 from infra.config import StackConfig
 from infra.config.generator import GeneratorConfig
 from infra.generator.generator import Generator, GeneratorArgs
@@ -305,7 +304,6 @@ def test_the_canary_is_a_second_track_with_its_own_service(render_stack: RenderS
         return {**pod, "containers": [container], "topologySpreadConstraints": None}
 
     assert without_track(_pod(canary)) == without_track(_pod(stable))
-    assert topology.GENERATOR_CANARY_SERVICE == "generator-canary"
 
 
 def test_one_service_monitor_scrapes_both_tracks(render_stack: RenderStack) -> None:

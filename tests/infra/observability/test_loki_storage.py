@@ -60,7 +60,8 @@ def test_identity_may_read_and_write_blobs_of_this_account_only(result: RenderRe
 
 
 def test_loki_gets_the_account_and_identity(result: RenderResult) -> None:
-    assert result.outputs["account"] == storage_account_name("prompt2prod", "prod")
+    # Loki is configured with the account and the identity this component created, not with names of its own.
+    assert result.outputs["account"] == result.named("loki-logs-account").inputs["accountName"]
     assert result.outputs["client"] == _azure_guid("client-loki-logs-identity")
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -27,7 +26,7 @@ from infra.observability import metric_catalog
 from infra.observability.monitors import generator_service_monitor, scrape_config
 from infra.observability.slo_rules import AlertDelays, SloTargets, rule_groups
 from tests.support import processes
-from tests.support.processes import free_port, running, wait_until
+from tests.support.processes import free_port, http_server, running, wait_until
 
 MODEL = "qwen2.5-coder:7b"
 FAST_BURN = {"alertname": "GeneratorErrorBudgetBurn", "long_window": "1h", "short_window": "5m"}
@@ -76,14 +75,8 @@ def _handler(state: FakeOllama) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="module")
 def ollama() -> Iterator[FakeOllama]:
     state = FakeOllama(port=free_port())
-    server = ThreadingHTTPServer(("127.0.0.1", state.port), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(_handler(state), state.port):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")

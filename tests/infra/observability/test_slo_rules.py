@@ -19,10 +19,26 @@ from infra.observability.slo_rules import AlertDelays, SloTargets, recorded_name
 from tests.support.prometheus_tools import promtool, write_rules
 
 TARGETS = SloTargets()
-PAGE_1H = {"severity": "page", "slo": "generator-availability", "long_window": "1h", "short_window": "5m"}
-PAGE_6H = {"severity": "page", "slo": "generator-availability", "long_window": "6h", "short_window": "30m"}
-TICKET_1D = {"severity": "ticket", "slo": "generator-availability", "long_window": "1d", "short_window": "2h"}
-TICKET_3D = {"severity": "ticket", "slo": "generator-availability", "long_window": "3d", "short_window": "6h"}
+# The alerting policy of the Google SRE workbook ("Alerting on SLOs"), as written in docs/observability.md:
+# (severity, burn rate, long window, short window).
+WORKBOOK_PAIRS = [
+    ("page", 14.4, "1h", "5m"),
+    ("page", 6, "6h", "30m"),
+    ("ticket", 3, "1d", "2h"),
+    ("ticket", 1, "3d", "6h"),
+]
+
+
+def _pair_labels(severity: str, long_window: str, short_window: str) -> dict[str, str]:
+    return {
+        "severity": severity,
+        "slo": "generator-availability",
+        "long_window": long_window,
+        "short_window": short_window,
+    }
+
+
+PAGE_1H, PAGE_6H, TICKET_1D, TICKET_3D = (_pair_labels(sev, long, short) for sev, _, long, short in WORKBOOK_PAIRS)
 
 
 def _without_annotations(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,7 +48,15 @@ def _without_annotations(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _promtool_test(tmp_path: Path, series: list[tuple[str, str]], alerts: list[dict[str, Any]]) -> None:
+Series = list[tuple[str, str]]
+
+
+def _promtool_test(tmp_path: Path, series: Series, alerts: list[dict[str, Any]]) -> None:
+    _promtool_tests(tmp_path, [(series, alerts)])
+
+
+def _promtool_tests(tmp_path: Path, cases: list[tuple[Series, list[dict[str, Any]]]]) -> None:
+    """Several independent scenarios (input series and expected alerts) in one promtool run."""
     write_rules(_without_annotations(rule_groups(TARGETS)), tmp_path / "rules.yaml")
     test = {
         "rule_files": ["rules.yaml"],
@@ -43,6 +67,7 @@ def _promtool_test(tmp_path: Path, series: list[tuple[str, str]], alerts: list[d
                 "input_series": [{"series": name, "values": values} for name, values in series],
                 "alert_rule_test": alerts,
             }
+            for series, alerts in cases
         ],
     }
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
@@ -110,6 +135,33 @@ def test_slow_burn_opens_only_the_three_day_ticket(tmp_path: Path) -> None:
         tmp_path,
         series,
         [{"alertname": "GeneratorErrorBudgetBurn", "eval_time": "420m", "exp_alerts": [{"exp_labels": TICKET_3D}]}],
+    )
+
+
+@pytest.mark.parametrize("pair", WORKBOOK_PAIRS, ids=[f"{p[2]}-{p[3]}" for p in WORKBOOK_PAIRS])
+@pytest.mark.parametrize("scale", [1.1, 0.9], ids=["just-above", "just-below"])
+def test_each_window_pair_pages_at_its_burn_rate(
+    tmp_path: Path, pair: tuple[str, float, str, str], scale: float
+) -> None:
+    """A steady error ratio 10 % above a pair's burn rate fires that pair (and every slower one); 10 % below, not
+    that pair: a copy-pasted factor would page (or stay silent) at the wrong error rate."""
+    budget = 1 - TARGETS.availability
+    # An hour of steady traffic: rate() over the longer windows reads the hour there is, and every `for:` has passed.
+    minutes = 60
+    errors = round(1000 * pair[1] * budget * scale, 3)  # per minute, out of 1000 requests
+    firing = [_pair_labels(s, lw, sw) for s, factor, lw, sw in WORKBOOK_PAIRS if factor * budget * 1000 < errors]
+    assert (_pair_labels(pair[0], pair[2], pair[3]) in firing) is (scale > 1)
+    route = 'generator_http_requests_total{route="/models",method="POST",status="%s"}'
+    _promtool_test(
+        tmp_path,
+        [(route % "200", f"0+{round(1000 - errors, 3)}x{minutes}"), (route % "500", f"0+{errors}x{minutes}")],
+        [
+            {
+                "alertname": "GeneratorErrorBudgetBurn",
+                "eval_time": f"{minutes}m",
+                "exp_alerts": [{"exp_labels": labels} for labels in firing],
+            }
+        ],
     )
 
 

@@ -18,8 +18,9 @@ import jsonschema
 import pytest
 
 from infra.outputs.cli import OutputsError, main, overview_links, schema_text, summary, validate
-from infra.outputs.contract import SCHEMA_COMMAND, SCHEMA_PATH, SECRET, SECRET_OUTPUTS
+from infra.outputs.contract import SCHEMA_COMMAND, SCHEMA_PATH, SECRET, SECRET_OUTPUTS, export_outputs
 from tests.support import REPO, RenderStack
+from tests.support.render import render_component
 
 
 @pytest.fixture
@@ -65,6 +66,16 @@ def test_the_rendered_outputs_validate_against_the_model_and_the_committed_schem
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_secret_output_is_exported_as_a_secret(render_stack: RenderStack, stack: str) -> None:
     assert render_stack(stack).secret_outputs == SECRET_OUTPUTS
+
+
+def test_a_credential_handed_over_in_clear_is_still_exported_as_a_secret(dev_outputs: dict[str, Any]) -> None:
+    """Every cluster hands its kubeconfig over as a secret already; the export must not rely on that (a cluster
+    implementation that reads it with a plain command would otherwise print it with `pulumi stack output`)."""
+    plain = {**dev_outputs, "kubeconfig": "apiVersion: v1\nusers: [{user: {token: PLAIN-TOKEN}}]\n"}
+    result = render_component(lambda _: export_outputs(plain))
+    assert result.secret_outputs == SECRET_OUTPUTS
+    assert result.document()["outputs"]["kubeconfig"] == SECRET
+    assert "PLAIN-TOKEN" not in json.dumps(result.document())
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import infra.render as render_module
 from infra.render import RenderResult, write_render
 from infra.render.cli import EXIT_INVALID_DESTINATION, main
 from infra.render.destination import MARKER, DestinationError
@@ -134,10 +135,19 @@ def test_a_render_that_fails_leaves_the_previous_render_as_it_was(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["render"]
 
 
-def test_the_destination_is_checked_again_just_before_the_swap(tmp_path: Path, render_stack: RenderStack) -> None:
+def test_the_destination_is_checked_again_just_before_the_swap(
+    tmp_path: Path, render_stack: RenderStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone writes into the folder while the render is being written (after the first check passed)."""
     out = tmp_path / "render"
     out.mkdir()
-    (out / "appeared-meanwhile.txt").write_text("x")
+    stage = render_module.staging_next_to
+
+    def staging_while_someone_writes(destination: Path) -> Path:
+        (destination / "appeared-meanwhile.txt").write_text("x")
+        return stage(destination)
+
+    monkeypatch.setattr(render_module, "staging_next_to", staging_while_someone_writes)
     with pytest.raises(DestinationError):
         write_render(render_stack("dev"), out)
     assert (out / "appeared-meanwhile.txt").exists()

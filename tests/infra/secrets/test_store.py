@@ -44,7 +44,6 @@ def test_secret_is_written_in_the_workload_namespace_as_a_secret() -> None:
     secret = result.named("generator-secrets")
     assert secret.inputs["metadata"]["namespace"] == "generator"
     assert secret.inputs["stringData"] == {"cloud-llm-api-key": "[secret]"}
-    assert {"data", "stringData"} <= set(secret.options["additionalSecretOutputs"])
     assert "DEV-MARKER" not in json.dumps(result.document())
 
 

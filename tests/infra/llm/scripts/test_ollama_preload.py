@@ -12,15 +12,15 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from tests.support import REPO
+from tests.support.processes import http_server
 
 SCRIPT = REPO / "infra" / "llm" / "scripts" / "ollama_preload.py"
 LAYER_BYTES = 2_000_000_000
@@ -118,14 +118,8 @@ def _handler(state: FakeOllama) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def ollama() -> Iterator[tuple[FakeOllama, str]]:
     state = FakeOllama()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_handler(state)) as url:
+        yield state, url
 
 
 def run_preload(url: str, models: str, prune: str = "false", wait: str = "5") -> subprocess.CompletedProcess[str]:
