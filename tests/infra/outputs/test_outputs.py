@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 
 from infra.outputs.cli import OutputsError, main, overview_links, schema_text, summary, validate
-from infra.outputs.contract import SCHEMA_COMMAND, SCHEMA_PATH, SECRET, SECRET_OUTPUTS, export_outputs
+from infra.outputs.contract import SCHEMA_COMMAND, SCHEMA_PATH, SECRET, SECRET_OUTPUTS, StackOutputs, export_outputs
 from tests.support import REPO, RenderStack
 from tests.support.render import render_component
 
@@ -71,7 +71,9 @@ def test_every_secret_output_is_exported_as_a_secret(render_stack: RenderStack, 
 def test_a_credential_handed_over_in_clear_is_still_exported_as_a_secret(dev_outputs: dict[str, Any]) -> None:
     """Every cluster hands its kubeconfig over as a secret already; the export must not rely on that (a cluster
     implementation that reads it with a plain command would otherwise print it with `pulumi stack output`)."""
-    plain = {**dev_outputs, "kubeconfig": "apiVersion: v1\nusers: [{user: {token: PLAIN-TOKEN}}]\n"}
+    # The program hands every field over, `None` where an environment has no value (the SDK then drops it).
+    dropped = {field.alias or name: None for name, field in StackOutputs.model_fields.items() if not field.is_required()}
+    plain = {**dropped, **dev_outputs, "kubeconfig": "apiVersion: v1\nusers: [{user: {token: PLAIN-TOKEN}}]\n"}
     result = render_component(lambda _: export_outputs(plain))
     assert result.secret_outputs == SECRET_OUTPUTS
     assert result.document()["outputs"]["kubeconfig"] == SECRET
