@@ -72,7 +72,7 @@ def test_a_credential_handed_over_in_clear_is_still_exported_as_a_secret(dev_out
     """Every cluster hands its kubeconfig over as a secret already; the export must not rely on that (a cluster
     implementation that reads it with a plain command would otherwise print it with `pulumi stack output`)."""
     # The program hands every field over, `None` where an environment has no value (the SDK then drops it).
-    dropped = {field.alias or name: None for name, field in StackOutputs.model_fields.items() if not field.is_required()}
+    dropped = {f.alias or name: None for name, f in StackOutputs.model_fields.items() if not f.is_required()}
     plain = {**dropped, **dev_outputs, "kubeconfig": "apiVersion: v1\nusers: [{user: {token: PLAIN-TOKEN}}]\n"}
     result = render_component(lambda _: export_outputs(plain))
     assert result.secret_outputs == SECRET_OUTPUTS
