@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Any
 
 import pulumi
@@ -195,26 +196,18 @@ class AksCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        subnet = network.Subnet(
+        # Key Vault and Loki storage admit the node subnet through its service endpoints; the registry is reached
+        # through its private endpoint instead (ACR does not combine one with service endpoints).
+        subnet = self._subnet(
             f"{name}-{NODE_SUBNET}",
-            resource_group_name=group.name,
-            virtual_network_name=vnet.name,
-            address_prefix=str(settings.node_subnet_cidr),
-            # Key Vault and Loki storage admit this subnet through these; the registry is reached through its
-            # private endpoint instead (ACR does not combine one with service endpoints).
-            service_endpoints=[
-                network.ServiceEndpointPropertiesFormatArgs(service=service)
-                for service in ("Microsoft.KeyVault", "Microsoft.Storage")
-            ],
-            opts=child,
+            group,
+            vnet,
+            settings.node_subnet_cidr,
+            service_endpoints=("Microsoft.KeyVault", "Microsoft.Storage"),
+            after=[],
         )
-        # Subnets of one VNet are created one at a time: Azure refuses concurrent changes to a VNet's subnets.
-        endpoints = network.Subnet(
-            f"{name}-{PRIVATE_ENDPOINT_SUBNET}",
-            resource_group_name=group.name,
-            virtual_network_name=vnet.name,
-            address_prefix=str(settings.private_endpoint_subnet_cidr),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet]),
+        endpoints = self._subnet(
+            f"{name}-{PRIVATE_ENDPOINT_SUBNET}", group, vnet, settings.private_endpoint_subnet_cidr, after=[subnet]
         )
         workspace_id: pulumi.Output[str] | None = None
         if settings.log_analytics.enabled:
@@ -341,6 +334,28 @@ class AksCluster(pulumi.ComponentResource):
                 "oidc_issuer_url": self.azure.oidc_issuer_url,
                 "kubelet_identity_object_id": self.azure.kubelet_identity_object_id,
             }
+        )
+
+    def _subnet(
+        self,
+        resource_name: str,
+        group: resources.ResourceGroup,
+        vnet: network.VirtualNetwork,
+        cidr: IPv4Network,
+        *,
+        service_endpoints: Sequence[str] = (),
+        after: list[network.Subnet],
+    ) -> network.Subnet:
+        # `after`: the VNet's other subnets. They are created one at a time: Azure refuses concurrent changes to a
+        # VNet's subnets.
+        return network.Subnet(
+            resource_name,
+            resource_group_name=group.name,
+            virtual_network_name=vnet.name,
+            address_prefix=str(cidr),
+            service_endpoints=[network.ServiceEndpointPropertiesFormatArgs(service=s) for s in service_endpoints]
+            or None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
 
     def _agent_pool(

@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_random as random
 from pulumi_azure_native import authorization, containerregistry, network, privatedns
 
 from infra.azure import ACR_PULL, role_definition_id
+from infra.cluster.azure_names import random_suffixed_name
 from infra.cluster.handle import AzureScope
 from infra.config.registry import AcrSettings
 
@@ -103,10 +103,9 @@ class ContainerRegistry(pulumi.ComponentResource):
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:ContainerRegistry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        suffix = random.RandomId(f"{name}-suffix", byte_length=3, opts=child)
         registry = containerregistry.Registry(
             f"{name}-registry",
-            registry_args(args, suffix.hex.apply(lambda hex_: registry_name(args.name_prefix, hex_))),
+            registry_args(args, random_suffixed_name(name, args.name_prefix, registry_name, child)),
             opts=child,
         )
         pull = authorization.RoleAssignment(

@@ -30,11 +30,11 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 import yaml
 from pulumi_azure_native import authorization, keyvault
 
 from infra.azure import CLIENT_ID_ANNOTATION, KEY_VAULT_SECRETS_USER, USE_LABEL, role_definition_id
+from infra.cluster.azure_names import random_suffixed_name
 from infra.cluster.handle import AzureScope
 from infra.config.secret_store import KeyVaultSettings
 from infra.secrets.store import FILE_NAME, SecretMount, WorkloadSecretsArgs
@@ -95,10 +95,9 @@ class KeyVault(pulumi.ComponentResource):
     def __init__(self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:KeyVault", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        suffix = random.RandomId(f"{name}-suffix", byte_length=3, opts=child)
         vault = keyvault.Vault(
             f"{name}-vault",
-            vault_name=suffix.hex.apply(lambda hex_: vault_name(args.name_prefix, hex_)),
+            vault_name=random_suffixed_name(name, args.name_prefix, vault_name, child),
             resource_group_name=args.azure.resource_group_name,
             location=args.azure.location,
             properties=vault_properties(args),

@@ -15,7 +15,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import pytest
 
 from infra.verify.deployments import main as deployments_main
 from tests.delivery.fakes import FakeGitHub
-from tests.support import REPO, RenderStack
+from tests.support import RenderStack, run_module
 from tests.support.processes import ServerThread
 
 REPOSITORY = "example/prompt2prod"
@@ -93,14 +92,8 @@ def tools(server: ServerThread, tmp_path: Path) -> Tools:
 
 def rollback(tools: Tools, *args: str, **env: str) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    completed = subprocess.run(
-        [sys.executable, "-m", "tools.rollback", "--stack", "prod", "--environment", "production", *args],
-        cwd=REPO,
-        env=tools.env(**env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    completed = run_module(
+        "tools.rollback", "--stack", "prod", "--environment", "production", *args, env=tools.env(**env), timeout=60
     )
     return completed, time.monotonic() - started
 

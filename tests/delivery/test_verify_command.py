@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from infra.verify.cli import main
 from infra.verify.credentials import ENV_VAR
 from tests.delivery.conftest import API_KEY, Running
-from tests.support import REPO
+from tests.support import run_module
 
 QUICK = ["--timeout", "2", "--generation-timeout", "10", "--settle-timeout", "3"]
 
@@ -28,15 +27,7 @@ def write_outputs(path: Path, document: dict[str, object]) -> Path:
 
 def run_verify(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    return subprocess.run(
-        [sys.executable, "-m", "infra.verify", *args],
-        cwd=REPO,
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("infra.verify", *args, env={**clean, **(env or {})})
 
 
 def test_a_healthy_stack_exits_0_with_a_line_per_check_and_the_summary_table(

@@ -17,7 +17,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ import pytest
 from infra.gateway.gateway import TLS_SECRET
 from infra.observability.values import KPS_FULLNAME
 from tests.delivery.conftest import API_KEY, Running
-from tests.support import REPO
+from tests.support import run_module
 from tools.verify_stack import PROMETHEUS_SERVICE
 
 FAKE_KUBECTL = """#!/bin/sh
@@ -71,12 +70,9 @@ def verify_stack(
     for name, text in (("kubectl", FAKE_KUBECTL), ("pulumi", FAKE_PULUMI), ("az", FAKE_AZ)):
         _install(folder, name, text)
     (tmp_path / "outputs.json").write_text(json.dumps(outputs))
-    return subprocess.run(
-        [
-            *(sys.executable, "-m", "tools.verify_stack", "--stack", "dev"),
-            *("--outputs", str(tmp_path / "written.json"), "--summary", str(tmp_path / "summary.md")),
-        ],
-        cwd=REPO,
+    return run_module(
+        "tools.verify_stack",
+        *("--stack", "dev", "--outputs", str(tmp_path / "written.json"), "--summary", str(tmp_path / "summary.md")),
         env={
             **os.environ,
             "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
@@ -89,10 +85,6 @@ def verify_stack(
             "FAKE_KEY": API_KEY,
             **env,
         },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
 
 

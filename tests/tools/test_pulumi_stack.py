@@ -8,13 +8,11 @@ a stack created by a mistyped STACK=.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from tests.support import REPO
+from tests.support import REPO, run_module
 from tools.pulumi_stack import Backend, prepare, resolve_backend
 
 PROJECT_FILE = REPO / "Pulumi.yaml"
@@ -67,15 +65,7 @@ def test_a_missing_stack_on_a_shared_backend_says_how_to_create_it_deliberately(
         "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
         "PULUMI_BACKEND_URL": "https://api.pulumi.com",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.pulumi_stack", "--stack", "prdo", "--create"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_module("tools.pulumi_stack", "--stack", "prdo", "--create", env=env, timeout=60)
     assert result.returncode == 255
     assert "State backend: https://api.pulumi.com (from PULUMI_BACKEND_URL)" in result.stdout
     assert "no stack named 'prdo' found" in result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,11 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from infra.render import run_program, write_render
-from tests.support import REPO
+from tests.support import run_module
 
 
 def _render_cli(stack: str, out: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "infra.render", "--stack", stack, "--out", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return run_module("infra.render", "--stack", stack, "--out", str(out), timeout=300)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
