@@ -107,10 +107,9 @@ kubectl rollout status "deployment/$DEPLOYMENT" --namespace "$NAMESPACE" --timeo
 """
 
 
-def _runner(settings: Settings) -> str:
-    host = settings.registry_server.partition(":")[0]
-    # A registry on the node's loopback is only reachable from a runner on that node.
-    return "self-hosted" if host in _NODE_LOCAL_HOSTS else "ubuntu-latest"
+def deploys_from_the_node(settings: Settings) -> bool:
+    """Whether the registry is on the cluster node's loopback, which only a runner on that node reaches."""
+    return settings.registry_server.partition(":")[0] in _NODE_LOCAL_HOSTS
 
 
 def deploy_job(project: str, settings: Settings) -> dict[str, Any]:
@@ -120,7 +119,7 @@ def deploy_job(project: str, settings: Settings) -> dict[str, Any]:
         "needs": ["lint-test-build"],
         "if": "github.event_name == 'push' && github.ref == format('refs/heads/{0}', "
         "github.event.repository.default_branch)",
-        "runs-on": _runner(settings),
+        "runs-on": "self-hosted" if deploys_from_the_node(settings) else "ubuntu-latest",
         "timeout-minutes": 20,
         "environment": {"name": ENVIRONMENT, "url": f"https://{app_host(project, settings)}"},
         # One deploy at a time, none cancelled half-way: the last push wins once the earlier one has finished.

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Literal
 
-from app.ci_workflow import DEPLOY_SECRETS, ENVIRONMENT, ci_workflow
+from app.ci_workflow import DEPLOY_SECRETS, ENVIRONMENT, ci_workflow, deploys_from_the_node
 from app.deploy_scaffold import APPS_PORT, RUN_AS, app_host, deploy_manifests, image_repository, project_name
 from app.paths import CI_WORKFLOW, PathSet
 from app.project import ProjectFile, project_paths
@@ -152,7 +152,7 @@ def _deployment_readme(project: str, settings: Settings) -> str:
 
 
 def _runner_readme(settings: Settings) -> str:
-    if not settings.registry_server.startswith(("localhost:", "127.0.0.1:")):
+    if not deploys_from_the_node(settings):
         return ""
     return (
         f"\nThe registry (`{settings.registry_server}`) is on the cluster node's loopback: the deploy job runs on a\n"
