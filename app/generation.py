@@ -198,7 +198,7 @@ class GenerationService:
 
     def respond(self, mode: Mode, outcome: Outcome) -> GenerateResponse:
         project = outcome.project
-        files, language, added = scaffold(project.files, project.summary, project.paths)
+        files, language, added = scaffold(project.files, project.summary, project.paths, settings=self.settings)
         return GenerateResponse(
             files=[FileOut(path=item.path, content=item.content) for item in files],
             model=outcome.completion.model,

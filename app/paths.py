@@ -10,12 +10,24 @@ system caps one name at 255 bytes, and none holds a file and a folder of the sam
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Final
 
 MAX_PATH_CHARS: Final = 240
 MAX_NAME_BYTES: Final = 255
 #: The workflow the service always adds; model-written files never take its place (or its folder).
 CI_WORKFLOW: Final = ".github/workflows/ci.yml"
+#: The Kubernetes manifests the service adds to a Python or Node project, which its deploy job applies; the folder
+#: is theirs alone, so that a model's file can neither replace them nor be applied with them.
+DEPLOY_FOLDER: Final = "deploy"
+DEPLOY_MANIFESTS: Final = tuple(
+    f"{DEPLOY_FOLDER}/{kind}.yaml" for kind in ("deployment", "service", "httproute", "networkpolicy")
+)
+#: Folders whose files only the service writes, and what they hold.
+RESERVED_FOLDERS: Final = {
+    CI_WORKFLOW.rsplit("/", 1)[0]: "the scaffolded CI workflow",
+    DEPLOY_FOLDER: "the scaffolded Kubernetes manifests",
+}
 
 _WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
 # An 8.3 short name as Windows generates it: up to six characters, a tilde, a number, an optional extension.
@@ -99,21 +111,26 @@ class PathSet:
     """Paths that can be unpacked side by side: no two fold to one name, no file where a folder must be, and
     nothing inside a reserved folder."""
 
-    def __init__(self, *, reserved_folder: str | None = None) -> None:
+    def __init__(self, *, reserved_folders: Mapping[str, str] | None = None) -> None:
+        """`reserved_folders`: folder -> what it holds (for the reason given when a path is refused)."""
         self._files: set[str] = set()
         self._folders: set[str] = set()
-        self._reserved = fold(reserved_folder.rstrip("/") + "/") if reserved_folder else None
+        self._reserved = {
+            fold(folder.rstrip("/") + "/"): (folder, held) for folder, held in (reserved_folders or {}).items()
+        }
 
     def claim(self, path: str, *, reserved: bool = False) -> str | None:
         """Add `path` (normalized) unless it clashes, and say why it does; `reserved` lets the owner of the
-        reserved folder in."""
+        reserved folders in."""
         key = fold(path)
         if key in self._files:
             return "duplicate path"
         if key in self._folders:
             return "a folder of the project has the same name"
-        if not reserved and self._reserved is not None and key.startswith(self._reserved):
-            return f"{self._reserved} holds only the scaffolded CI workflow"
+        if not reserved:
+            for prefix, (folder, held) in self._reserved.items():
+                if key.startswith(prefix):
+                    return f"{folder}/ holds only {held}"
         parts = key.split("/")
         folders = ["/".join(parts[:end]) for end in range(1, len(parts))]
         if any(folder in self._files for folder in folders):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from app.jsonlimits import too_wide
-from app.paths import CI_WORKFLOW, PathSet, normalize_path, unsafe_path_reason
+from app.paths import CI_WORKFLOW, DEPLOY_MANIFESTS, RESERVED_FOLDERS, PathSet, normalize_path, unsafe_path_reason
 
 MAX_FILES: Final = 200
 MAX_FILE_BYTES: Final = 256 * 1024
@@ -41,9 +41,11 @@ class ProjectFile:
 
 
 def project_paths() -> PathSet:
-    """The paths of a new project: the scaffolded CI workflow's, and nothing else in its folder."""
-    paths = PathSet(reserved_folder=CI_WORKFLOW.rsplit("/", 1)[0])
-    paths.claim(CI_WORKFLOW, reserved=True)
+    """The paths of a new project: the scaffolded CI workflow's and deployment manifests', and nothing else in their
+    folders (claimed whatever the language, so that no model file takes a name they need)."""
+    paths = PathSet(reserved_folders=RESERVED_FOLDERS)
+    for path in (CI_WORKFLOW, *DEPLOY_MANIFESTS):
+        paths.claim(path, reserved=True)
     return paths
 
 

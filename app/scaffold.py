@@ -1,17 +1,21 @@
 """Deterministic deployment scaffolding, added by detected language where the model did not write it.
 
-Python and Node projects get a non-root Dockerfile, a CI workflow (lint, test, build), a README and a test
-skeleton; any other project gets a README and a generic CI workflow. The least-privilege CI workflow is always
-there (`parse_answer` keeps the model out of `.github/workflows/`); otherwise a file the model wrote is never
-replaced, and scaffolding that would clash with one of its files or folders is left out.
+Python and Node projects get a non-root Dockerfile listening on port 8080, Kubernetes manifests under `deploy/`
+(`app/deploy_scaffold.py`), a CI workflow that lints, tests, builds and deploys (`app/ci_workflow.py`), a README and
+a test skeleton; any other project gets a README and a generic CI workflow. The CI workflow and the manifests are
+always the service's (`parse_answer` keeps the model out of `.github/workflows/` and `deploy/`); otherwise a file
+the model wrote is never replaced, and scaffolding that would clash with one of its files or folders is left out.
 """
 
 import json
 from collections.abc import Callable
 from typing import Literal
 
+from app.ci_workflow import DEPLOY_SECRETS, ENVIRONMENT, ci_workflow, deploys_from_the_node
+from app.deploy_scaffold import APPS_PORT, RUN_AS, app_host, deploy_manifests, image_repository, project_name
 from app.paths import CI_WORKFLOW, PathSet
 from app.project import ProjectFile, project_paths
+from app.settings import Settings
 
 Language = Literal["python", "node", "unknown"]
 
@@ -26,6 +30,17 @@ def detect_language(paths: set[str]) -> Language:
     if python == node == 0:
         return "unknown"
     return "python" if python >= node else "node"
+
+
+# The image's health as Kubernetes probes it (deploy/deployment.yaml): something accepts connections on PORT. With the
+# interpreter the image already has, no curl.
+_PYTHON_PORT_OPEN = (
+    "import os, socket; socket.create_connection(('127.0.0.1', int(os.environ.get('PORT', '8080'))), timeout=3).close()"
+)
+_NODE_PORT_OPEN = (
+    "require('net').connect(Number(process.env.PORT || 8080), '127.0.0.1')"
+    ".on('connect', () => process.exit(0)).on('error', () => process.exit(1))"
+)
 
 
 def _python_entry(paths: set[str]) -> list[str]:
@@ -47,89 +62,34 @@ def _python_dockerfile(paths: set[str]) -> str:
     cmd = json.dumps(_python_entry(paths))
     return (
         "FROM python:3.11-slim\n"
-        "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1\n"
+        f"ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PORT={APPS_PORT}\n"
         "WORKDIR /app\n"
-        "RUN useradd --create-home --uid 10001 app\n"
+        f"RUN useradd --create-home --uid {RUN_AS} app\n"
         f"{install}"
         "COPY . .\n"
-        "USER 10001\n"
+        f"USER {RUN_AS}\n"
+        f"EXPOSE {APPS_PORT}\n"
+        f"HEALTHCHECK CMD {json.dumps(['python', '-c', _PYTHON_PORT_OPEN])}\n"
         f"CMD {cmd}\n"
     )
 
 
 def _node_dockerfile(paths: set[str]) -> str:
     install = "npm ci --omit=dev" if "package-lock.json" in paths else "npm install --omit=dev"
+    # The UID the pod runs as (the image's own `node` user is 1000, below what restricted clusters expect).
     return (
         "FROM node:22-slim\n"
-        "ENV NODE_ENV=production\n"
+        f"ENV NODE_ENV=production PORT={APPS_PORT}\n"
         "WORKDIR /app\n"
         "COPY package*.json ./\n"
         f"RUN {install}\n"
         "COPY . .\n"
-        "USER node\n"
+        f"USER {RUN_AS}\n"
+        f"EXPOSE {APPS_PORT}\n"
+        f"HEALTHCHECK CMD {json.dumps(['node', '-e', _NODE_PORT_OPEN])}\n"
         'CMD ["npm", "start"]\n'
     )
 
-
-# Every scaffolded workflow: read-only token, checkout without persisted credentials, then the steps.
-_CI_HEAD = """name: ci
-on:
-  push:
-  pull_request:
-permissions:
-  contents: read
-jobs:
-  lint-test-build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          persist-credentials: false
-"""
-
-_PYTHON_CI = (
-    _CI_HEAD
-    + """      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - name: Install
-        run: |
-          python -m pip install ruff pytest
-          if [ -f requirements.txt ]; then pip install -r requirements.txt; fi
-          if [ -f pyproject.toml ]; then pip install .; fi
-      - name: Lint
-        run: ruff check .
-      - name: Test
-        run: pytest
-      - name: Build image
-        run: docker build -t app:ci .
-"""
-)
-
-_NODE_CI = (
-    _CI_HEAD
-    + """      - uses: actions/setup-node@v4
-        with:
-          node-version: "22"
-      - name: Install
-        run: if [ -f package-lock.json ]; then npm ci; else npm install; fi
-      - name: Lint
-        run: npm run lint --if-present
-      - name: Test
-        run: npm test
-      - name: Build image
-        run: docker build -t app:ci .
-"""
-)
-
-_GENERIC_CI = (
-    _CI_HEAD
-    + """      - name: Test
-        run: if [ -f Makefile ]; then make test; else echo "no Makefile: add the project's test command"; fi
-      - name: Build image
-        run: if [ -f Dockerfile ]; then docker build -t app:ci .; fi
-"""
-)
 
 _PYTHON_TEST = '''"""Smoke test added by Prompt2Prod: every Python file in the project compiles."""
 
@@ -155,28 +115,68 @@ test("package.json is valid and has a start script or main", () => {
 """
 
 
-def _node_package(paths: set[str]) -> str:
+def _node_package(paths: set[str], project: str) -> str:
     entry = next((p for p in ("index.js", "server.js", "app.js", "src/index.js") if p in paths), "index.js")
+    package = {
+        "name": project,
+        "version": "0.1.0",
+        "private": True,
+        "main": entry,
+        "scripts": {"start": f"node {entry}", "test": "node --test"},
+    }
+    return json.dumps(package, indent=2) + "\n"
+
+
+def _deployment_readme(project: str, settings: Settings) -> str:
+    secrets = "\n".join(f"- `{name}`" for name in DEPLOY_SECRETS)
     return (
-        '{\n  "name": "generated-project",\n  "version": "0.1.0",\n  "private": true,\n'
-        f'  "main": "{entry}",\n'
-        f'  "scripts": {{\n    "start": "node {entry}",\n    "test": "node --test"\n  }}\n}}\n'
+        "\n## Deployment\n\n"
+        f"The app serves HTTP on `0.0.0.0` at the port in `PORT` ({APPS_PORT}, set by the Dockerfile and the\n"
+        "Deployment). Kubernetes probes that port over TCP, so any server listening there counts as healthy;\n"
+        "serving `GET /health` with 200 as well is recommended (then switch the probes in\n"
+        "`deploy/deployment.yaml` to `httpGet` on it). The root filesystem is read-only: write only under `/tmp`.\n\n"
+        f"`deploy/` holds the Kubernetes manifests: a Deployment, a Service (port {APPS_PORT}, `http`), an\n"
+        f"HTTPRoute serving `https://{app_host(project, settings)}` through the platform's gateway, and a\n"
+        "NetworkPolicy (ingress only from the gateway, egress only to the cluster DNS; add rules there for\n"
+        f"anything else the app calls). Everything runs in the namespace `{settings.apps_namespace}`.\n\n"
+        "On every push to the default branch, once lint and tests pass, the `deploy` job of\n"
+        f"`.github/workflows/ci.yml` builds the image, pushes it to `{image_repository(project, settings)}`,\n"
+        "applies `deploy/` with the image set to the pushed digest and waits for the rollout. It reads these\n"
+        f"secrets of the GitHub environment `{ENVIRONMENT}` (Settings, Environments; allow only the default\n"
+        "branch to deploy to it):\n\n"
+        f"{secrets}\n\n"
+        "`REGISTRY_USERNAME` and `REGISTRY_PASSWORD` may be left unset for a registry that takes anonymous\n"
+        "pushes. `KUBE_CONFIG` is a kubeconfig whose user may only get, list, watch, create and patch\n"
+        f"Deployments, Services, HTTPRoutes and NetworkPolicies in `{settings.apps_namespace}`.\n"
     )
 
 
-def _readme(summary: str, language: Language) -> str:
+def _runner_readme(settings: Settings) -> str:
+    if not deploys_from_the_node(settings):
+        return ""
+    return (
+        f"\nThe registry (`{settings.registry_server}`) is on the cluster node's loopback: the deploy job runs on a\n"
+        "self-hosted runner registered on that node.\n"
+    )
+
+
+def _readme(summary: str, language: Language, project: str, settings: Settings) -> str:
     run = {
         "python": "pip install -r requirements.txt  # or: pip install .\npytest",
         "node": "npm install\nnpm test\nnpm start",
         "unknown": "See the source files.",
     }[language]
-    return (
+    container = f"docker run --rm -p {APPS_PORT}:{APPS_PORT} app" if language != "unknown" else "docker run --rm app"
+    readme = (
         "# Generated project\n\n"
         f"{summary or 'Generated by Prompt2Prod.'}\n\n"
         "## Run\n\n```bash\n"
         f"{run}\n```\n\n"
-        "## Container\n\n```bash\ndocker build -t app .\ndocker run --rm app\n```\n"
+        f"## Container\n\n```bash\ndocker build -t app .\n{container}\n```\n"
     )
+    if language != "unknown":
+        readme += _deployment_readme(project, settings) + _runner_readme(settings)
+    return readme
 
 
 def _has_tests(paths: set[str], language: Language) -> bool:
@@ -186,39 +186,44 @@ def _has_tests(paths: set[str], language: Language) -> bool:
 
 
 def scaffold(
-    files: list[ProjectFile], summary: str, taken: PathSet | None = None
+    files: list[ProjectFile],
+    summary: str,
+    taken: PathSet | None = None,
+    *,
+    settings: Settings,
+    project: str | None = None,
 ) -> tuple[list[ProjectFile], Language, list[str]]:
     """The project with the missing scaffolding appended, its language and the paths that were added.
 
-    `taken`: the paths of `files` as `parse_answer` claimed them (recomputed when not given).
+    `taken`: the paths of `files` as `parse_answer` claimed them (recomputed when not given). `settings`: where the
+    platform deploys (registry, gateway, apps domain and namespace). `project`: the deployment's name, a valid DNS
+    label (`dns_label`); derived from the files when not given (`project_name`).
     """
     paths = {item.path for item in files}
     language = detect_language(paths)
-    wanted: list[tuple[str, Callable[[], str]]] = [("README.md", lambda: _readme(summary, language))]
+    name = project or project_name(files)
+    wanted: list[tuple[str, Callable[[], str]]] = [("README.md", lambda: _readme(summary, language, name, settings))]
     if language == "python":
-        wanted += [
-            ("Dockerfile", lambda: _python_dockerfile(paths)),
-            (CI_WORKFLOW, lambda: _PYTHON_CI),
-        ]
+        wanted.append(("Dockerfile", lambda: _python_dockerfile(paths)))
         if not _has_tests(paths, language):
             wanted.append(("tests/test_smoke.py", lambda: _PYTHON_TEST))
     elif language == "node":
         wanted += [
             ("Dockerfile", lambda: _node_dockerfile(paths)),
-            (CI_WORKFLOW, lambda: _NODE_CI),
-            ("package.json", lambda: _node_package(paths)),
+            ("package.json", lambda: _node_package(paths, name)),
         ]
         if not _has_tests(paths, language):
             wanted.append(("test/smoke.test.js", lambda: _NODE_TEST))
-    else:
-        wanted.append((CI_WORKFLOW, lambda: _GENERIC_CI))
+    wanted.append((CI_WORKFLOW, lambda: ci_workflow(language, name, settings)))
     if taken is None:
         taken = project_paths()
         for item in files:
             taken.claim(item.path)
     added: list[ProjectFile] = []
     for path, render in wanted:
-        # The CI workflow's path was claimed for it from the start.
+        # The workflow's path was claimed for it from the start.
         if path == CI_WORKFLOW or taken.claim(path) is None:
             added.append(ProjectFile(path, render()))
+    if language != "unknown":  # their paths too
+        added += [ProjectFile(path, text) for path, text in deploy_manifests(name, settings).items()]
     return files + added, language, [item.path for item in added]

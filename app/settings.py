@@ -4,12 +4,20 @@ The defaults are the platform's (`infra/config`; tests/app/test_settings.py comp
 service run locally behaves as it does when deployed.
 """
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A DNS-1123 label (a namespace's or a Gateway's name); a DNS name is labels joined by dots.
+_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+DNS_LABEL = rf"^{_LABEL}$"
+DNS_NAME = rf"^{_LABEL}(\.{_LABEL})*$"
+#: `<project>.<apps domain>` must stay a valid host name (at most 253 characters) for a project name of up to 63.
+MAX_APPS_DOMAIN_CHARS = 253 - 64
 
 
 class Settings(BaseSettings):
@@ -37,6 +45,14 @@ class Settings(BaseSettings):
     # The raw body cap guards the JSON parser itself; MAX_PROMPT_CHARS is checked after parsing.
     max_request_bytes: int = Field(65_536, ge=1024, le=16 * 1024 * 1024)
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    # Where generated projects deploy: the platform's facts (the stack passes them), never the model's. A generated
+    # project N is served at `N.<apps_domain>` through the Gateway's `apps` listener and runs in `apps_namespace`;
+    # its CI pushes `<registry_server>/N`. The defaults are the dev platform's (in-cluster registry on NodePort 30500).
+    apps_domain: str = Field("apps.prompt2prod.localhost", max_length=MAX_APPS_DOMAIN_CHARS, pattern=DNS_NAME)
+    apps_namespace: str = Field("apps", pattern=DNS_LABEL)
+    registry_server: str = Field("localhost:30500", max_length=253)
+    gateway_name: str = Field("public", pattern=DNS_LABEL)
+    gateway_namespace: str = Field("gateway", pattern=DNS_LABEL)
 
     @field_validator("ollama_base_url", "cloud_llm_base_url")
     @classmethod
@@ -50,6 +66,16 @@ class Settings(BaseSettings):
         if not parts.hostname or port == 0 or parts.query or parts.fragment or any(c.isspace() for c in value):
             raise ValueError("must be an http(s) URL with a host, a port from 1 to 65535 if any, no query or spaces")
         return value.rstrip("/")
+
+    @field_validator("registry_server")
+    @classmethod
+    def _registry_host(cls, value: str) -> str:
+        # An image reference starts with it (`<registry_server>/<project>@sha256:…`): a scheme, a path or an upper-case
+        # letter would make every generated deploy job fail at `docker push`.
+        host, colon, port = value.partition(":")
+        if re.fullmatch(DNS_NAME, host) is None or (colon and not (port.isdigit() and 1 <= int(port) <= 65535)):
+            raise ValueError("must be a registry host, lower case, with a port from 1 to 65535 if any (host[:port])")
+        return value
 
 
 class InvalidSettings(ValueError):

@@ -35,7 +35,13 @@ SYSTEM_PROMPT = (
     "You write complete, working software projects. Answer with one JSON object only: "
     '{"files": [{"path": "relative/posix/path", "content": "file content"}], "summary": "one paragraph"}. '
     "Paths are relative, use forward slashes and never contain '..'. "
-    "Include the source files, the dependency manifest and tests. Do not wrap the JSON in Markdown."
+    "Include the source files, the dependency manifest (requirements.txt or pyproject.toml for Python, package.json "
+    "with a start script for Node, naming the project) and tests. "
+    "The project is deployed as a container serving HTTP: running its entry point (python main.py, or npm start) "
+    "starts a server on host 0.0.0.0 at the port in the PORT environment variable (8080 when unset), which answers "
+    "GET /health with status 200; it writes files only under /tmp. "
+    "Do not write a Dockerfile, CI workflows or Kubernetes manifests (deploy/): the service adds them. "
+    "Do not wrap the JSON in Markdown."
 )
 
 

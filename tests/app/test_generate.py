@@ -10,8 +10,10 @@ import json
 import zipfile
 
 import pytest
+import yaml
 
-from tests.app.conftest import RunningService
+from app.paths import DEPLOY_MANIFESTS
+from tests.app.conftest import RunningService, ServiceFactory
 from tests.app.fakes import DEFAULT_MODEL, FakeOllama, FakeOpenAI, project_answer
 
 PROMPT = "A Flask app that says hello"
@@ -128,7 +130,7 @@ async def test_files_written_by_the_model_are_not_replaced_by_scaffolding(
     files = {item["path"]: item["content"] for item in body["files"]}
     assert files["Dockerfile"] == "FROM scratch\n"
     assert "tests/test_smoke.py" not in files
-    assert body["scaffolded"] == ["README.md", ".github/workflows/ci.yml"]
+    assert body["scaffolded"] == ["README.md", ".github/workflows/ci.yml", *DEPLOY_MANIFESTS]
 
 
 async def test_node_project_gets_node_scaffolding(service: RunningService, ollama: FakeOllama) -> None:
@@ -139,7 +141,7 @@ async def test_node_project_gets_node_scaffolding(service: RunningService, ollam
     files = {item["path"]: item["content"] for item in body["files"]}
     assert body["language"] == "node"
     assert files["Dockerfile"].startswith("FROM node:")
-    assert "USER node" in files["Dockerfile"]
+    assert "USER 10001" in files["Dockerfile"]
     assert "npm test" in files[".github/workflows/ci.yml"]
     assert json.loads(files["package.json"])["scripts"]["test"] == "node --test"
     assert "test/smoke.test.js" in files
@@ -221,3 +223,28 @@ async def test_ndjson_unusable_output_twice_ends_with_an_error_event(
     assert last["event"] == "error"
     assert last["status"] == 502
     assert last["detail"]
+
+
+async def test_the_deployment_follows_the_services_settings_not_the_model(
+    service_factory: ServiceFactory, ollama: FakeOllama
+) -> None:
+    service = await service_factory(
+        apps_domain="apps.example.com", registry_server="registry.example.com", gateway_name="edge"
+    )
+    ollama.answer_with(
+        project_answer(
+            [
+                {"path": "index.js", "content": "require('http').createServer().listen(process.env.PORT)\n"},
+                {"path": "package.json", "content": json.dumps({"name": "Todo API", "scripts": {"start": "x"}})},
+            ]
+        )
+    )
+
+    body = (await service.client.post("/generate", json={"prompt": PROMPT})).json()
+
+    files = {item["path"]: item["content"] for item in body["files"]}
+    route = yaml.safe_load(files["deploy/httproute.yaml"])["spec"]
+    assert route["hostnames"] == ["todo-api.apps.example.com"]
+    assert route["parentRefs"][0]["name"] == "edge"
+    deploy_env = yaml.safe_load(files[".github/workflows/ci.yml"])["jobs"]["deploy"]["env"]
+    assert deploy_env["IMAGE"] == "registry.example.com/todo-api"

@@ -111,7 +111,7 @@ async def test_a_generation_logs_its_files_and_attempts_whatever_the_representat
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
 
     access = [line for line in lines if line.get("request_id") == "gen-1" and "status" in line]
-    assert [(line["status"], line.get("files"), line.get("attempts")) for line in access] == [(200, 5, 1)]
+    assert [(line["status"], line.get("files"), line.get("attempts")) for line in access] == [(200, 9, 1)]
 
 
 @pytest.mark.parametrize("source", ["env", "file"])

@@ -10,6 +10,7 @@ import pytest
 from app.paths import unsafe_path_reason
 from app.project import MAX_FILE_BYTES, MAX_FILES, UnusableAnswer, parse_answer, zip_project
 from app.scaffold import detect_language, scaffold
+from app.settings import Settings
 from tests.app.fakes import project_answer
 from tests.app.test_model_output import UNSAFE_PATHS
 
@@ -69,7 +70,9 @@ def test_language_detection(paths: set[str], language: str) -> None:
 
 
 def test_unknown_language_gets_a_readme_and_the_generic_ci() -> None:
-    files, language, added = scaffold(parse_answer(project_answer([{"path": "main.go", "content": ""}])).files, "")
+    files, language, added = scaffold(
+        parse_answer(project_answer([{"path": "main.go", "content": ""}])).files, "", settings=Settings()
+    )
 
     assert language == "unknown"
     assert added == ["README.md", ".github/workflows/ci.yml"]
@@ -81,7 +84,7 @@ def test_python_dockerfile_installs_requirements_and_runs_the_entry_point() -> N
         project_answer([{"path": "app.py", "content": ""}, {"path": "requirements.txt", "content": "flask\n"}])
     )
 
-    files, _, _ = scaffold(parsed.files, "")
+    files, _, _ = scaffold(parsed.files, "", settings=Settings())
 
     dockerfile = next(f.content for f in files if f.path == "Dockerfile")
     assert "pip install --no-cache-dir -r requirements.txt" in dockerfile

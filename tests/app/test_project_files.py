@@ -3,8 +3,8 @@
 Guards: names that are one file on macOS or Windows (case, Unicode normalization, a file and a folder of the
 same name) keep one of them and every really distinct file; the archive extracts with Python's zipfile and
 with `unzip` into regular rw-r--r-- files; every part of the answer (the summary and the warnings included)
-counts against the documented caps; the scaffolded, least-privilege CI workflow is always the one there;
-and a model-chosen entry point cannot inject arguments into the Dockerfile's CMD.
+counts against the documented caps; the scaffolded, least-privilege CI workflow and deployment manifests are always
+the ones there; and a model-chosen entry point cannot inject arguments into the Dockerfile's CMD.
 """
 
 import json
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from app.paths import unsafe_path_reason
-from app.project import MAX_FILE_BYTES, MAX_TOTAL_BYTES, parse_answer
-from app.scaffold import _PYTHON_CI  # the exact workflow the service promises
+from app.paths import DEPLOY_MANIFESTS, unsafe_path_reason
+from app.project import MAX_FILE_BYTES, MAX_TOTAL_BYTES, ProjectFile, parse_answer
+from app.scaffold import scaffold
+from app.settings import Settings
 from tests.app.conftest import RunningService
 from tests.app.fakes import FakeOllama, project_answer
 
@@ -128,21 +129,35 @@ async def test_a_file_of_exactly_the_maximum_size_is_kept_one_byte_more_is_dropp
 
 
 @pytest.mark.parametrize(
-    "workflow",
-    [".github/workflows/ci.yml", ".github/workflows/release.yml", ".GitHub/Workflows/ci.yml", ".github/workflows"],
+    "path",
+    [
+        ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
+        ".GitHub/Workflows/ci.yml",
+        ".github/workflows",
+        "deploy/deployment.yaml",
+        "deploy/job.yaml",
+        "Deploy/Service.yaml",
+        "deploy",
+    ],
 )
-async def test_the_scaffolded_ci_workflow_is_always_the_one_there(
-    service: RunningService, ollama: FakeOllama, workflow: str
+async def test_the_scaffolded_ci_workflow_and_manifests_are_always_the_ones_there(
+    service: RunningService, ollama: FakeOllama, path: str
 ) -> None:
-    hostile = "on: pull_request_target\njobs:\n  x:\n    permissions: write-all\n"
-    ollama.answer_with(project_answer([{"path": "main.py", "content": ""}, {"path": workflow, "content": hostile}]))
+    hostile = (
+        "on: pull_request_target\njobs:\n  x:\n    permissions: write-all\nkind: Pod\nspec:\n  hostNetwork: true\n"
+    )
+    ollama.answer_with(project_answer([{"path": "main.py", "content": ""}, {"path": path, "content": hostile}]))
 
     body = (await service.client.post("/generate", json={"prompt": "x"})).json()
 
     files = {item["path"]: item["content"] for item in body["files"]}
-    assert files[".github/workflows/ci.yml"] == _PYTHON_CI
+    # What the service scaffolds for the model's other file alone, with the platform's settings the service runs with.
+    promised, _, _ = scaffold([ProjectFile("main.py", "")], "A tiny service.", settings=Settings())
+    for owned in (".github/workflows/ci.yml", *DEPLOY_MANIFESTS):
+        assert files[owned] == next(item.content for item in promised if item.path == owned), owned
+        assert owned in body["scaffolded"]
     assert all(content != hostile for content in files.values())
-    assert ".github/workflows/ci.yml" in body["scaffolded"]
     assert body["warnings"][0].startswith("file #2 dropped: ")
 
 

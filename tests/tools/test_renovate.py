@@ -1,8 +1,9 @@
 """The dependency-update configuration (renovate.json) reaches every pin, so that none is silently left behind.
 
-Guards a chart, image, digest or tool version added to `infra/versions.py` (or `.pulumi.version`) in a shape no
-Renovate rule matches: the bot would never propose its updates and nobody would notice. Renovate's regexes are
-ECMAScript (RE2) ones; the few constructs they use read the same in Python once named groups are spelt `(?P<…>)`.
+Guards a chart, image, digest or tool version added to `infra/versions.py` (or `.pulumi.version`), or an action
+pinned by the generated projects' workflow (`app/ci_workflow.py`), in a shape no Renovate rule matches: the bot
+would never propose its updates and nobody would notice. Renovate's regexes are ECMAScript (RE2) ones; the few
+constructs they use read the same in Python once named groups are spelt `(?P<…>)`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from app.ci_workflow import ACTIONS
 from infra import versions
 from tests.support import REPO
 
@@ -120,3 +122,9 @@ def test_each_tool_lock_names_a_command_renovate_can_rerun(lock: Path) -> None:
     assert all(arg.startswith("--") for arg in options), header
     assert all("=" in arg for arg in options if arg.split("=")[0] in VALUE_OPTIONS), header
     assert f"--output-file=tools/{lock.name}" in options
+
+
+def test_every_action_the_generated_workflow_pins_is_updated_with_its_commit() -> None:
+    matched = {m["depName"]: (m["currentDigest"], m["currentValue"]) for m in captured("app/ci_workflow.py")}
+    assert all(m["datasource"] == "github-tags" for m in captured("app/ci_workflow.py"))
+    assert matched == {action.repository: (action.commit, action.version) for action in ACTIONS}
