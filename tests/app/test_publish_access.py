@@ -31,6 +31,7 @@ async def post(service: Any, body: dict[str, Any], **headers: str) -> httpx.Resp
         ({}, {CLIENT_HEADER: "intruder"}, "acme/app", "client 'intruder' may not publish"),
         ({}, {CLIENT_HEADER: ""}, "acme/app", "publishing needs an API key"),
         ({}, {}, "evilcorp/app", "publishing to the owner 'evilcorp' is not allowed"),
+        ({}, {}, "acme-evil/app", "publishing to the owner 'acme-evil' is not allowed"),
     ],
 )
 async def test_publishing_is_refused_before_github_is_called(
