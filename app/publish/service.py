@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, Final
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 
 from app.accept import ZIP
 from app.backends.keys import ApiKey, KeyNames
@@ -138,15 +139,16 @@ class GenerationPublishing:
             await events.aclose()
 
 
-def generation_publishing(
-    publisher: Publisher, headers: Headers, target: PublishTarget | None, wanted: str
-) -> GenerationPublishing:
+def generation_publishing(request: Request, target: PublishTarget | None, wanted: str) -> GenerationPublishing:
     """What `POST /generate` does about `publish`: refused (403, 422, 503) before any generation, or planned."""
+    # From the app's state rather than a dependency: FastAPI's per-request dependency analysis costs CPU on every
+    # generation, most of which never publish.
+    publisher: Publisher = request.app.state.publisher
     if target is not None:
         if wanted == ZIP:
             raise NotPublishable(
                 "publish cannot be combined with Accept: application/zip, which has no room to say where the project "
                 "went: ask for JSON or NDJSON, or publish the files with POST /publish"
             )
-        publisher.authorize(headers, target.repository)
+        publisher.authorize(request.headers, target.repository)
     return GenerationPublishing(publisher, target)

@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 from app.accept import JSON, NDJSON, ZIP, preferred
 from app.backends.base import Mode
 from app.budget import CLIENT_HEADER
-from app.deps import GenerationDep, PublisherDep
+from app.deps import GenerationDep
 from app.errors import PayloadTooLarge, ServiceError, error_responses
 from app.generation import GenerationService, Slot, parse_mode
 from app.lifetime import ClientGone, Deadline, RequestTimeout, watched
@@ -210,9 +210,7 @@ async def _stream(
     responses={200: {"content": _CONTENT}, **error_responses(400, 403, 404, 409, 413, 422, 429, 502, 503, 504)},
     openapi_extra={"parameters": _HEADERS},
 )
-async def generate(
-    body: GenerateRequest, request: Request, service: GenerationDep, publisher: PublisherDep
-) -> Response:
+async def generate(body: GenerateRequest, request: Request, service: GenerationDep) -> Response:
     """Generate a project from a prompt, with Dockerfile, CI workflow, README and tests added where missing.
 
     `Accept: application/zip` returns a zip archive; `Accept: application/x-ndjson` streams progress
@@ -229,7 +227,7 @@ async def generate(
     model = body.model or service.backend(mode).default_model
     log_fields(request.scope).update(mode=mode, model=model, **({"client": client} if client else {}))
     wanted = preferred(request.headers.get("accept"))
-    publishing = generation_publishing(publisher, request.headers, body.publish, wanted)
+    publishing = generation_publishing(request, body.publish, wanted)
     if wanted == NDJSON:
         return await _stream(request, service, mode, body.prompt, model, client, publishing)
     deadline = service.deadline()

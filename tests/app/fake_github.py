@@ -9,6 +9,7 @@ commit that is not a fast-forward, objects that do not exist. Rate limits as Git
 `break_on` makes it drop the connection (or answer 500) at the Nth call of one kind, for an interrupted push.
 """
 
+import asyncio
 import base64
 import binascii
 import time
@@ -44,9 +45,11 @@ class FakeGitHub:
     writable: bool = True
     #: "primary" or "secondary": every request from now on is refused with that rate limit.
     rate_limited: str | None = None
-    #: (kind, n, how): at the nth call of kind ("blob", "tree", "commit", "ref"), "drop" the connection or
-    #: answer "500"; once.
+    #: (kind, n, how): at the nth call of kind ("blob", "tree", "commit", "ref"), "drop" the connection, answer
+    #: "500", or answer "garbage" (a 201 with an HTML page, as a proxy in the way might); once.
     break_on: tuple[str, int, str] | None = None
+    #: Seconds each answer takes.
+    delay: float = 0.0
     calls: list[tuple[str, str]] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -61,6 +64,7 @@ class FakeGitHub:
         self.calls.append((request.method, request.path))
         self.headers_seen.append(dict(request.headers))
         self.remaining = max(0, self.remaining - 1)
+        await asyncio.sleep(self.delay)
         response = await self._gate(request) or await handler(request)
         reset = str(int(time.time()) + 3600)
         response.headers.setdefault("x-ratelimit-limit", "5000")
@@ -111,6 +115,8 @@ class FakeGitHub:
             assert request.transport is not None
             request.transport.abort()
             raise ConnectionResetError("the fake dropped the connection")
+        if how == "garbage":
+            return web.Response(status=201, body=b"<html><body>Unicorn!</body></html>", content_type="text/html")
         return error(500, "Server Error")
 
     def _repo(self, request: web.Request) -> Repository | None:

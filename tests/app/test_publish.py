@@ -202,7 +202,9 @@ async def test_the_primary_rate_limit_is_answered_429_until_githubs_reset(
     assert 110 <= int(response.headers["retry-after"]) <= 121
 
 
-@pytest.mark.parametrize(("kind", "nth", "how"), [("blob", 3, "drop"), ("tree", 1, "500"), ("commit", 1, "drop")])
+@pytest.mark.parametrize(
+    ("kind", "nth", "how"), [("blob", 3, "drop"), ("tree", 1, "500"), ("commit", 1, "drop"), ("blob", 1, "garbage")]
+)
 async def test_an_interrupted_push_to_a_new_repository_moves_no_ref_and_a_retry_finishes_it(
     service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any], kind: str, nth: int, how: str
 ) -> None:
@@ -244,3 +246,17 @@ async def test_an_interrupted_push_to_an_existing_repository_creates_no_branch_a
     assert retried.status_code == 200, retried.text
     assert repo.files_at(retried.json()["branch"])["app/main.py"] == b"print('hello')\n"
     assert len(repo.pulls) == 1
+
+
+async def test_a_publish_stays_within_the_request_deadline(
+    service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any]
+) -> None:
+    github.delay = 0.3  # a dozen calls: well past the deadline
+    service = await service_factory(**publishing, request_timeout_seconds=1.5)
+
+    response = await publish(service, "acme/slow")
+
+    assert response.status_code == 504
+    assert "REQUEST_TIMEOUT_SECONDS" in response.json()["detail"]
+    repo = github.state.repository("acme", "slow")
+    assert repo is None or repo.files_at("main") == {"README.md": b"# slow\n"}
