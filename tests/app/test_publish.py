@@ -3,6 +3,7 @@ holding every file on its default branch, an existing one a branch and a pull re
 no becomes a clear answer. The promise that matters most: no ref ever points at a half-pushed project.
 """
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -260,3 +261,20 @@ async def test_a_publish_stays_within_the_request_deadline(
     assert "REQUEST_TIMEOUT_SECONDS" in response.json()["detail"]
     repo = github.state.repository("acme", "slow")
     assert repo is None or repo.files_at("main") == {"README.md": b"# slow\n"}
+
+
+async def test_a_client_that_leaves_mid_push_stops_it_before_any_ref_moves(
+    service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any]
+) -> None:
+    repo = github.state.existing("acme", "shop", {"README.md": "x\n"})
+    github.delay = 0.2
+    service = await service_factory(**publishing)
+
+    with pytest.raises(httpx.ReadTimeout):
+        await service.client.post("/publish", json={"repository": "acme/shop", "files": FILES}, timeout=0.7)
+    calls = len(github.calls)
+    await asyncio.sleep(1.5)
+
+    assert len(github.calls) == calls  # nothing more was sent once the client had gone
+    assert ref_calls(github) == []
+    assert list(repo.refs) == ["main"]
