@@ -2,11 +2,16 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-#: `owner/name` as GitHub spells them: an owner of at most 39 letters, digits and inner hyphens; a name of at most
-#: 100 letters, digits, `.`, `-` and `_`.
-REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$"
+#: `owner/name` as GitHub spells them: an owner of at most 39 letters, digits and inner hyphens; a name of letters,
+#: digits, `.`, `-` and `_`, not dots only (`.` and `..` would change the path of every API call). Written without
+#: look-arounds, so that the OpenAPI document says exactly what is accepted; GitHub itself refuses names over 100.
+REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/\.*[A-Za-z0-9_-][A-Za-z0-9._-]*$"
+#: A branch name `git check-ref-format` takes: components separated by `/`, each starting with a letter or digit,
+#: dots only between other characters (no `..`, no leading or trailing dot).
+_BRANCH_PART = r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*"
+BRANCH = rf"^{_BRANCH_PART}(?:/{_BRANCH_PART})*$"
 
 
 class PublishTarget(BaseModel):
@@ -16,19 +21,12 @@ class PublishTarget(BaseModel):
 
     repository: str = Field(
         pattern=REPOSITORY,
+        max_length=140,
         description="`owner/name`: created when absent (one commit on its default branch); when it exists, the "
         "project goes to a new branch and a pull request. The owner must be one of PUBLISH_OWNERS.",
         examples=["acme/todo-api"],
     )
     private: bool = Field(default=True, description="Visibility of a repository the service creates.")
-
-    @field_validator("repository")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        name = value.split("/", 1)[1]
-        if name in (".", "..") or name.lower().endswith(".git"):
-            raise ValueError("the repository name must not be '.', '..' or end with '.git'")
-        return value
 
 
 class GenerateRequest(BaseModel):
@@ -69,17 +67,9 @@ class PublishRequest(PublishTarget):
         default=None,
         min_length=1,
         max_length=100,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$",
+        pattern=BRANCH,
         description="Branch of the pull request when the repository exists (default `prompt2prod/<commit>`).",
     )
-
-    @field_validator("branch")
-    @classmethod
-    def _branch(cls, value: str | None) -> str | None:
-        # What `git check-ref-format` refuses beyond the pattern.
-        if value is not None and (".." in value or value.endswith((".lock", ".")) or "/." in value):
-            raise ValueError("not a valid branch name (no '..', no component starting with '.', no '.lock' end)")
-        return value
 
 
 class PublishResult(BaseModel):

@@ -185,9 +185,11 @@ async def test_a_project_larger_than_the_usual_body_cap_can_be_published(
     ("body", "where"),
     [
         ({"repository": "acme", "files": FILES}, "body.repository"),
-        ({"repository": "acme/app.git", "files": FILES}, "body.repository"),
+        ({"repository": "acme/..", "files": FILES}, "body.repository"),
+        ({"repository": "acme/.", "files": FILES}, "body.repository"),
         ({"repository": "acme/app", "files": []}, "body.files"),
         ({"repository": "acme/app", "files": FILES, "branch": "a..b"}, "body.branch"),
+        ({"repository": "acme/app", "files": FILES, "branch": "feature/.hidden"}, "body.branch"),
     ],
 )
 async def test_invalid_requests_are_422_naming_the_field(
