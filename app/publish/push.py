@@ -14,8 +14,10 @@ one commit, and only then a ref: no ref ever points at an object that does not e
 
 import asyncio
 import base64
+import re
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import quote
 
 from app.project import ProjectFile
 from app.publish.errors import GitHubFailed, PublishConflict
@@ -29,6 +31,7 @@ BLOB_CONCURRENCY: Final = 4
 #: Reads of a just-created repository's default branch while GitHub still reports it empty.
 FRESH_REPOSITORY_READS: Final = 5
 FRESH_REPOSITORY_PAUSE_SECONDS: Final = 0.5
+_OBJECT_ID: Final = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,13 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
+def _sha(value: Any, what: str) -> str:
+    """An object id as GitHub gives it (SHA-1, or SHA-256 in repositories that use it); it goes into URLs."""
+    if not isinstance(value, str) or not _OBJECT_ID.fullmatch(value):
+        raise GitHubFailed(f"GitHub answered without a valid {what}")
+    return value
+
+
 class Push:
     """The calls of one publish; every GitHub error becomes the service's answer, naming the step."""
 
@@ -82,7 +92,7 @@ class Push:
             f"read the head commit of {self.job.repository}", "GET", f"{self.repo_path}/git/commits/{head}"
         )
         fresh = repo.created or (repo.ours and not parent.get("parents"))
-        tree = await self._tree(None if fresh else _text((parent.get("tree") or {}).get("sha"), "tree of the head"))
+        tree = await self._tree(None if fresh else _sha((parent.get("tree") or {}).get("sha"), "tree of the head"))
         commit = await self._commit(tree, head)
         if fresh and await self._move_default_branch(repo, commit):
             return self._result(repo, commit, repo.default_branch, None, created=True), True
@@ -144,11 +154,11 @@ class Push:
 
     async def _head(self, repo: _Repository) -> str:
         what = f"read the default branch {repo.default_branch!r} of {self.job.repository}"
-        path = f"{self.repo_path}/git/ref/heads/{repo.default_branch}"
+        path = f"{self.repo_path}/git/ref/heads/{quote(repo.default_branch)}"
         for read in range(1, FRESH_REPOSITORY_READS + 1):
             try:
                 ref = await self.github.call("GET", path)
-                return _text((ref.get("object") or {}).get("sha"), "head commit")
+                return _sha((ref.get("object") or {}).get("sha"), "head commit")
             except GitHubStatus as exc:
                 # A repository GitHub has just created can still read as empty for a moment.
                 if exc.status not in (404, 409) or not repo.created or read == FRESH_REPOSITORY_READS:
@@ -170,7 +180,7 @@ class Push:
                 f"{self.repo_path}/git/blobs",
                 {"content": content, "encoding": "base64"},
             )
-        return _text(blob.get("sha"), "blob's SHA")
+        return _sha(blob.get("sha"), "blob's SHA")
 
     async def _tree(self, base_tree: str | None) -> str:
         limit = asyncio.Semaphore(BLOB_CONCURRENCY)
@@ -189,18 +199,18 @@ class Push:
         tree = await self._call(
             f"create the tree in {self.job.repository}", "POST", f"{self.repo_path}/git/trees", body
         )
-        return _text(tree.get("sha"), "tree's SHA")
+        return _sha(tree.get("sha"), "tree's SHA")
 
     async def _commit(self, tree: str, parent: str) -> str:
         body = {"message": self.job.message, "tree": tree, "parents": [parent]}
         commit = await self._call(
             f"create the commit in {self.job.repository}", "POST", f"{self.repo_path}/git/commits", body
         )
-        return _text(commit.get("sha"), "commit's SHA")
+        return _sha(commit.get("sha"), "commit's SHA")
 
     async def _move_default_branch(self, repo: _Repository, commit: str) -> bool:
         """Fast-forward the default branch to `commit`; False when a rule protects it (a pull request is next)."""
-        path = f"{self.repo_path}/git/refs/heads/{repo.default_branch}"
+        path = f"{self.repo_path}/git/refs/heads/{quote(repo.default_branch)}"
         try:
             await self.github.call("PATCH", path, {"sha": commit, "force": False})
         except GitHubStatus as exc:
