@@ -50,6 +50,9 @@ class FakeGitHub:
     break_on: tuple[str, int, str] | None = None
     #: Seconds each answer takes.
     delay: float = 0.0
+    #: Reads of a just-created repository's refs that still answer 409 "Git Repository is empty.", as GitHub's do
+    #: for a moment after `auto_init`.
+    lagging_reads: int = 0
     calls: list[tuple[str, str]] = field(default_factory=list)
     headers_seen: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -311,6 +314,9 @@ class FakeGitHub:
         if repo is None:
             return refused  # type: ignore[return-value]
         branch = request.match_info["branch"]
+        if self.lagging_reads > 0:
+            self.lagging_reads -= 1
+            return error(409, "Git Repository is empty.", "/git/refs#get-a-reference")
         if branch not in repo.refs:
             return error(404, "Not Found", "/git/refs#get-a-reference")
         return web.json_response(self._ref_json(repo, branch))

@@ -63,6 +63,20 @@ async def test_a_new_repository_gets_one_commit_with_every_file_on_its_default_b
     assert repo.commits[commit.parents[0]].parents == []
 
 
+async def test_a_new_repository_that_github_still_reports_empty_for_a_moment_is_waited_for(
+    service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any]
+) -> None:
+    github.lagging_reads = 2
+    service = await service_factory(**publishing)
+
+    response = await publish(service, "acme/lagging")
+
+    assert response.status_code == 200, response.text
+    repo = github.state.repository("acme", "lagging")
+    assert repo is not None
+    assert repo.files_at("main") == contents(FILES)
+
+
 async def test_a_new_repository_of_the_tokens_own_user_is_created_under_the_user(
     service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any]
 ) -> None:
