@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from app.generation import GenerationService
 from app.metrics import Metrics
+from app.publish.service import Publisher
 
 
 # Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
@@ -23,5 +24,11 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
+async def get_publisher(request: Request) -> Publisher:
+    publisher: Publisher = request.app.state.publisher
+    return publisher
+
+
 GenerationDep = Annotated[GenerationService, Depends(get_generation)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+PublisherDep = Annotated[Publisher, Depends(get_publisher)]

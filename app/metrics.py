@@ -12,6 +12,7 @@ LLM_TOKENS_TOTAL: Final = "generator_llm_tokens_total"
 LLM_ERRORS_TOTAL: Final = "generator_llm_errors_total"
 INFLIGHT_GENERATIONS: Final = "generator_inflight_generations"
 CLOUD_REQUESTS_TOTAL: Final = "generator_cloud_requests_total"
+PUBLISHES_TOTAL: Final = "generator_publishes_total"
 
 #: Metric name -> its label names, as scraped (counters gain the `_total` suffix in the exposition).
 METRICS: Final[dict[str, tuple[str, ...]]] = {
@@ -22,6 +23,7 @@ METRICS: Final[dict[str, tuple[str, ...]]] = {
     LLM_ERRORS_TOTAL: ("mode", "reason"),
     INFLIGHT_GENERATIONS: (),
     CLOUD_REQUESTS_TOTAL: ("client", "result"),
+    PUBLISHES_TOTAL: ("outcome",),
 }
 
 #: Values of the `result` label of generator_cloud_requests_total (`admitted` is what the cloud budget spends).
@@ -29,6 +31,10 @@ CLOUD_RESULTS: Final = ("admitted", "over_budget", "not_authenticated")
 
 #: Values of the `reason` label of generator_llm_errors_total.
 LLM_ERROR_REASONS: Final = ("unreachable", "timeout", "backend_status", "invalid_output", "not_configured")
+
+#: Values of the `outcome` label of generator_publishes_total: published (`created`: straight to a new repository's
+#: default branch, `pull_request`) or refused/failed, by whose fault.
+PUBLISH_OUTCOMES: Final = ("created", "pull_request", "forbidden", "not_found", "conflict", "rate_limited", "failed")
 
 _LLM_BUCKETS: Final = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -82,6 +88,15 @@ class Metrics:
             METRICS[CLOUD_REQUESTS_TOTAL],
             registry=self.registry,
         )
+        self.publishes = Counter(
+            PUBLISHES_TOTAL.removesuffix("_total"),
+            "Publishes to GitHub by outcome.",
+            METRICS[PUBLISHES_TOTAL],
+            registry=self.registry,
+        )
+        # Every outcome from the start: an alert on the rate of failures needs the series before the first one.
+        for outcome in PUBLISH_OUTCOMES:
+            self.publishes.labels(outcome)
 
 
 OTHER: Final = "other"

@@ -96,7 +96,9 @@ class ObservabilityMiddleware:
         token = request_id_var.set(request_id)
         fields = log_fields(scope)
         state = getattr(scope.get("app"), "state", None)
-        limit: int = getattr(state, "body_limit", DEFAULT_BODY_LIMIT)
+        # A route that takes whole projects (POST /publish) has a cap of its own.
+        limits: dict[str, int] = getattr(state, "body_limits", {})
+        limit = limits.get(scope["path"]) or int(getattr(state, "body_limit", DEFAULT_BODY_LIMIT))
         declared = _content_length(scope)
         status = 500
         received = 0

@@ -7,10 +7,16 @@ service run locally behaves as it does when deployed.
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Final
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from app.budget import CLIENT_NAME
+
+#: A GitHub user or organization name: letters, digits and inner hyphens, at most 39 characters.
+GITHUB_OWNER: Final = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$"
 
 # A DNS-1123 label (a namespace's or a Gateway's name); a DNS name is labels joined by dots.
 _LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
@@ -53,8 +59,15 @@ class Settings(BaseSettings):
     registry_server: str = Field("localhost:30500", max_length=253)
     gateway_name: str = Field("public", pattern=DNS_LABEL)
     gateway_namespace: str = Field("gateway", pattern=DNS_LABEL)
+    # Publishing to GitHub (app/publish): off while either list is empty or no token is configured.
+    publish_owners: list[Annotated[str, Field(pattern=GITHUB_OWNER)]] = Field([], max_length=100)
+    publish_clients: list[Annotated[str, Field(pattern=CLIENT_NAME.pattern)]] = Field([], max_length=100)
+    github_api_url: str = Field("https://api.github.com", pattern=r"^https?://")
+    github_token: SecretStr | None = None
+    # The mounted secret; it wins over GITHUB_TOKEN and is read on each use, so a rotated token needs no restart.
+    github_token_file: Path | None = None
 
-    @field_validator("ollama_base_url", "cloud_llm_base_url")
+    @field_validator("ollama_base_url", "cloud_llm_base_url", "github_api_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         # Checked once here: a mistyped URL would otherwise show only as "unreachable" on every request.
@@ -96,3 +109,8 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         raise InvalidSettings("\n".join(_problem(dict(error)) for error in exc.errors())) from None
+    except SettingsError as exc:
+        # A list variable whose value is not JSON fails before validation, naming the field in its message only.
+        field = re.search(r'field "([a-z_]+)"', str(exc))
+        name = field.group(1).upper() if field else "?"
+        raise InvalidSettings(f'{name}: not a JSON list (write ["a", "b"])') from None

@@ -25,6 +25,7 @@ from app.lifetime import ClientGone, Deadline, RequestTimeout, watched
 from app.middleware import CLIENT_GONE, final_status, log_fields, set_final_status
 from app.offload import offload
 from app.project import MAX_TOTAL_BYTES, zip_project
+from app.publish.service import GenerationPublishing, generation_publishing
 from app.schemas import GenerateRequest, GenerateResponse
 
 logger = logging.getLogger("app.generate")
@@ -33,7 +34,7 @@ logger = logging.getLogger("app.generate")
 LAST_WORD_SECONDS = 1.0
 
 
-class _BodyRoute(APIRoute):
+class BodyRoute(APIRoute):
     """FastAPI answers 400 when `json.loads` fails other than on syntax (invalid UTF-8, nesting too deep, a
     number of more than 4300 digits), and when the client leaves while sending its body; the contract says 422
     for a body that is not JSON."""
@@ -65,7 +66,7 @@ def _json_problem(cause: BaseException) -> str:
     return "a number too long"  # int() refuses more than sys.get_int_max_str_digits() digits
 
 
-router = APIRouter(tags=["generate"], route_class=_BodyRoute)
+router = APIRouter(tags=["generate"], route_class=BodyRoute)
 
 _CONTENT: dict[str, Any] = {
     JSON: {"schema": {"$ref": "#/components/schemas/GenerateResponse"}},
@@ -181,11 +182,17 @@ async def _progress(
 
 
 async def _stream(
-    request: Request, service: GenerationService, mode: Mode, prompt: str, model: str, client: str | None
+    request: Request,
+    service: GenerationService,
+    mode: Mode,
+    prompt: str,
+    model: str,
+    client: str | None,
+    publishing: GenerationPublishing,
 ) -> Response:
     deadline = service.deadline()
     slot = service.admit(client)
-    events = service.stream(mode, prompt, model, deadline)
+    events = publishing.events(service.stream(mode, prompt, model, deadline), deadline)
     try:
         # Failures before the first event are still HTTP errors.
         first = await watched(request.receive, anext(events), deadline)
@@ -200,15 +207,16 @@ async def _stream(
 @router.post(
     "/generate",
     response_model=GenerateResponse,
-    responses={200: {"content": _CONTENT}, **error_responses(400, 403, 413, 422, 429, 502, 503, 504)},
+    responses={200: {"content": _CONTENT}, **error_responses(400, 403, 404, 409, 413, 422, 429, 502, 503, 504)},
     openapi_extra={"parameters": _HEADERS},
 )
 async def generate(body: GenerateRequest, request: Request, service: GenerationDep) -> Response:
     """Generate a project from a prompt, with Dockerfile, CI workflow, README and tests added where missing.
 
     `Accept: application/zip` returns a zip archive; `Accept: application/x-ndjson` streams progress
-    events (`started`, `progress`, `retry`, then `result` or `error`). Failures before the first event
-    are HTTP errors; later ones arrive as an `error` event with the status they would have had.
+    events (`started`, `progress`, `retry`, `published`, then `result` or `error`). Failures before the first
+    event are HTTP errors; later ones arrive as an `error` event with the status they would have had.
+    With `publish`, the project is then published to GitHub (see `POST /publish`; not with a zip).
     """
     mode = parse_mode(request.headers.getlist("x-llm-mode"))
     # Cloud mode spends money: only for a client the gateway authenticated (app/budget.py).
@@ -219,12 +227,13 @@ async def generate(body: GenerateRequest, request: Request, service: GenerationD
     model = body.model or service.backend(mode).default_model
     log_fields(request.scope).update(mode=mode, model=model, **({"client": client} if client else {}))
     wanted = preferred(request.headers.get("accept"))
+    publishing = generation_publishing(request, body.publish, wanted)
     if wanted == NDJSON:
-        return await _stream(request, service, mode, body.prompt, model, client)
+        return await _stream(request, service, mode, body.prompt, model, client, publishing)
     deadline = service.deadline()
     slot = service.admit(client)
     try:
-        work = _project(service, mode, body.prompt, model, deadline, zipped=wanted == ZIP)
+        work = _project(service, mode, body.prompt, model, deadline, publishing, zipped=wanted == ZIP)
         result, archive = await watched(request.receive, work, deadline)
     finally:
         slot.release()
@@ -235,10 +244,18 @@ async def generate(body: GenerateRequest, request: Request, service: GenerationD
 
 
 async def _project(
-    service: GenerationService, mode: Mode, prompt: str, model: str, deadline: Deadline, *, zipped: bool
+    service: GenerationService,
+    mode: Mode,
+    prompt: str,
+    model: str,
+    deadline: Deadline,
+    publishing: GenerationPublishing,
+    *,
+    zipped: bool,
 ) -> tuple[GenerateResponse, bytes | None]:
-    """The project, and its zip archive when asked for: all of it within the request's deadline."""
+    """The project (published when asked), and its zip archive when asked for: all within the request's deadline."""
     result = service.respond(mode, await service.run(mode, prompt, model, deadline))
+    result = await publishing.result(result, deadline)
     if not zipped:
         return result, None
     pairs = [(item.path, item.content) for item in result.files]

@@ -20,6 +20,7 @@ GENERATOR_METRICS: Final = frozenset(
         "generator_llm_errors_total",  # counter {mode, reason}
         "generator_inflight_generations",  # gauge
         "generator_cloud_requests_total",  # counter {client, result} (app/budget.py)
+        "generator_publishes_total",  # counter {outcome} (app/publish/service.py)
         *(f"{name}_{suffix}" for name in GENERATOR_HISTOGRAMS for suffix in ("bucket", "sum", "count")),
     }
 )

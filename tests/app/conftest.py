@@ -16,6 +16,7 @@ from app.budget import CLIENT_HEADER
 from app.main import create_app
 from app.server import ReadTimeoutProtocol
 from app.settings import Settings, get_settings
+from tests.app.fake_github import FakeGitHub
 from tests.app.fakes import DEFAULT_MODEL, FakeOllama, FakeOpenAI
 
 
@@ -113,3 +114,22 @@ async def service(service_factory: ServiceFactory) -> RunningService:
 @pytest.fixture
 def client(service: RunningService) -> httpx.AsyncClient:
     return service.client
+
+
+@pytest.fixture
+async def github() -> AsyncIterator[FakeGitHub]:
+    fake = FakeGitHub()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def publishing(github: FakeGitHub) -> dict[str, Any]:
+    """Settings that let the test client publish to `acme` (an organization) and `octo` (the token's user)."""
+    return {
+        "publish_owners": ["acme", "octo"],
+        "publish_clients": [TEST_CLIENT],
+        "github_api_url": github.url,
+        "github_token": github.token,
+    }

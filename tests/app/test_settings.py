@@ -39,6 +39,11 @@ ENV_NAMES = [
     "REGISTRY_SERVER",
     "GATEWAY_NAME",
     "GATEWAY_NAMESPACE",
+    "PUBLISH_OWNERS",
+    "PUBLISH_CLIENTS",
+    "GITHUB_API_URL",
+    "GITHUB_TOKEN",
+    "GITHUB_TOKEN_FILE",
 ]
 
 
@@ -141,6 +146,36 @@ def test_every_design_variable_is_read(clean_env: pytest.MonkeyPatch) -> None:
     assert settings.registry_server == "myregistry.azurecr.io"
     assert settings.gateway_name == "edge"
     assert settings.gateway_namespace == "ingress"
+
+
+def test_publishing_variables_are_read_as_the_platform_sets_them(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("PUBLISH_OWNERS", '["acme", "octo"]')
+    clean_env.setenv("PUBLISH_CLIENTS", '["ci"]')
+    clean_env.setenv("GITHUB_API_URL", "https://ghe.example.com/api/v3/")
+    clean_env.setenv("GITHUB_TOKEN_FILE", "/var/run/secrets/prompt2prod/github-token")
+
+    settings = get_settings()
+
+    assert settings.publish_owners == ["acme", "octo"]
+    assert settings.publish_clients == ["ci"]
+    assert settings.github_api_url == "https://ghe.example.com/api/v3"
+    assert str(settings.github_token_file) == "/var/run/secrets/prompt2prod/github-token"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PUBLISH_OWNERS", '["acme/app"]'), ("PUBLISH_OWNERS", "acme"), ("PUBLISH_CLIENTS", '["CI"]')],
+    ids=["owner-with-slash", "not-a-json-list", "client-upper-case"],
+)
+def test_invalid_publishing_values_fail_naming_the_variable(
+    clean_env: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    clean_env.setenv(name, value)
+
+    with pytest.raises(InvalidSettings) as failure:
+        get_settings()
+
+    assert name in str(failure.value)
 
 
 def test_api_key_is_hidden_in_repr(clean_env: pytest.MonkeyPatch) -> None:
