@@ -22,6 +22,8 @@ DEFAULT_NAMESPACES: Mapping[str, PodSecurityLevel] = {
     topology.NAMESPACE_GENERATOR: "restricted",
     topology.NAMESPACE_GATEWAY: "restricted",
     topology.NAMESPACE_GATEWAY_SYSTEM: "restricted",
+    # Generated projects: code nobody reviewed, so the strictest level.
+    topology.NAMESPACE_APPS: "restricted",
     # node-exporter and the log collector read host paths and host network: privileged by necessity.
     topology.NAMESPACE_MONITORING: "privileged",
 }

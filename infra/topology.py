@@ -17,6 +17,8 @@ NAMESPACE_GATEWAY: Final = "gateway"
 NAMESPACE_GATEWAY_SYSTEM: Final = "kgateway-system"
 NAMESPACE_MONITORING: Final = "monitoring"
 NAMESPACE_REGISTRY: Final = "registry"
+NAMESPACE_APPS: Final = "apps"
+"""Where generated projects deploy themselves (their own workflow applies their `deploy/` manifests)."""
 
 OLLAMA_SERVICE: Final = "ollama"
 OLLAMA_STATEFULSET: Final = "ollama"
@@ -24,6 +26,12 @@ OLLAMA_PORT: Final = 11434
 GENERATOR_SERVICE: Final = "generator"
 GENERATOR_PORT: Final = 8000
 GENERATOR_CANARY_SERVICE: Final = "generator-canary"
+APPS_PORT: Final = 8080
+"""The port every generated app listens on (its container gets `PORT=8080`)."""
+APPS_PART_OF: Final = "prompt2prod-apps"
+"""`app.kubernetes.io/part-of` of every generated app's objects (their `app.kubernetes.io/name` is the project's)."""
+APPS_LISTENER: Final = "apps"
+"""The Gateway listener generated apps' HTTPRoutes attach to (`sectionName`), for `*.<appsDomain>`."""
 GATEWAY_NAME: Final = "public"
 GATEWAY_CLASS: Final = "kgateway"
 """The GatewayClass the kgateway chart installs."""

@@ -7,6 +7,9 @@ that authenticates a route. The public-surface rules (`policy.surface_rules`) an
 them.
 
 Precedence, as the HTTPRoute API reference states it (v1.5 `HTTPRouteSpec.hostnames`, `HTTPRouteRule.matches`):
+0. the listener: of the Gateway's listeners on the request's port, the one whose `hostname` matches the host most
+   specifically (exact, then the longest wildcard, then one without a hostname); a route counts only if it is
+   attached to that listener and its `allowedRoutes` admits the route's namespace and kind;
 1. among the routes attached to the listener the request arrived on, those with the most specific matching
    hostname (most characters in a matching non-wildcard hostname, then in a matching hostname); as in Envoy, whose
    virtual hosts kgateway builds one per hostname, the rules of less specific routes are not considered;
@@ -173,20 +176,79 @@ def attached(route: Resource, gateway: Resource, listener: Mapping[str, Any]) ->
     return False
 
 
-def public_routes(resources: Sequence[Resource]) -> list[tuple[Resource, Resource, Mapping[str, Any]]]:
-    """(route, gateway, listener) for every HTTPRoute attached to a listener of a Gateway of the stack.
+def namespace_labels(resources: Sequence[Resource]) -> dict[str, dict[str, str]]:
+    """Namespace name -> its labels, with the `kubernetes.io/metadata.name` label the API server adds to each."""
+    found: dict[str, dict[str, str]] = {}
+    for resource in resources:
+        if resource.kind == "Namespace":
+            name = str(resource.metadata.get("name"))
+            labels = {str(k): str(v) for k, v in as_mapping(resource.metadata.get("labels")).items()}
+            found[name] = {**labels, "kubernetes.io/metadata.name": name}
+    return found
 
-    Every Gateway counts as public: the platform's only Gateway is its internet entry point.
-    """
+
+def _selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    if any(labels.get(key) != value for key, value in as_mapping(selector.get("matchLabels")).items()):
+        return False
+    for expression in as_list(selector.get("matchExpressions")):
+        expression = as_mapping(expression)
+        key, values = str(expression.get("key")), [str(v) for v in as_list(expression.get("values"))]
+        held = {
+            "In": key in labels and labels[key] in values,
+            "NotIn": key not in labels or labels[key] not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }.get(str(expression.get("operator")), False)
+        if not held:
+            return False
+    return True
+
+
+def admits(
+    listener: Mapping[str, Any], gateway: Resource, route: Resource, namespaces: Mapping[str, Mapping[str, str]]
+) -> bool:
+    """Whether the listener's `allowedRoutes` lets an HTTPRoute of the route's namespace attach (default: `Same`)."""
+    allowed = as_mapping(listener.get("allowedRoutes"))
+    kinds = [as_mapping(kind) for kind in as_list(allowed.get("kinds"))]
+    if kinds and not any(kind.get("kind") == "HTTPRoute" for kind in kinds):
+        return False
+    origin = as_mapping(allowed.get("namespaces"))
+    where = origin.get("from", "Same")
+    if where == "All":
+        return True
+    if where == "Selector":
+        labels = namespaces.get(route.namespace, {"kubernetes.io/metadata.name": route.namespace})
+        return _selects(as_mapping(origin.get("selector")), labels)
+    return where == "Same" and route.namespace == gateway.namespace
+
+
+def public_routes(resources: Sequence[Resource]) -> list[tuple[Resource, Resource, Mapping[str, Any]]]:
+    """(route, gateway, listener) for every HTTPRoute attached to, and admitted by, a listener of a Gateway of the
+    stack. Every Gateway counts as public: the platform's only Gateway is its internet entry point."""
     gateways = [r for r in resources if r.kind == "Gateway"]
     routes = [r for r in resources if r.kind == "HTTPRoute"]
+    namespaces = namespace_labels(resources)
     return [
         (route, gateway, listener)
         for gateway in gateways
         for listener in listeners(gateway)
         for route in routes
-        if attached(route, gateway, listener)
+        if attached(route, gateway, listener) and admits(listener, gateway, route, namespaces)
     ]
+
+
+def listener_score(listener: Mapping[str, Any], host: str) -> tuple[int, int] | None:
+    """How specifically a listener's `hostname` matches `host` (None: not at all; a listener without one takes any
+    host, least specifically). `*.example.com` takes every name below `example.com`, not `example.com` itself."""
+    name = str(listener.get("hostname") or "")
+    if not name:
+        return (0, 0)
+    host = host.split(":", 1)[0].lower()
+    if name == host:
+        return (2, len(name))
+    if name.startswith("*.") and host.endswith(name[1:]):
+        return (1, len(name))
+    return None
 
 
 def hostname_score(route: Resource, host: str) -> tuple[int, int] | None:
@@ -205,11 +267,20 @@ def hostname_score(route: Resource, host: str) -> tuple[int, int] | None:
 
 
 def route_request(resources: Sequence[Resource], request: Request) -> RouteMatch | None:
-    """The match that wins for `request` on the listener of its port, or None (the gateway answers 404)."""
+    """The match that wins for `request`, or None (the gateway answers 404): among the listeners of its port, the
+    one whose hostname matches the host most specifically takes it, and only the routes attached to it count."""
+    on_port = [
+        (route, listener, score)
+        for route, _, listener in public_routes(resources)
+        if listener.get("port") == request.port and (score := listener_score(listener, request.host)) is not None
+    ]
+    if not on_port:
+        return None
+    best_listener = max(score for _, _, score in on_port)
     candidates = [
         route
-        for route, _, listener in public_routes(resources)
-        if listener.get("port") == request.port and hostname_score(route, request.host) is not None
+        for route, _, score in on_port
+        if score == best_listener and hostname_score(route, request.host) is not None
     ]
     if not candidates:
         return None
@@ -237,19 +308,21 @@ def route_request(resources: Sequence[Resource], request: Request) -> RouteMatch
 
 
 def targets(policy: Resource, route: Resource) -> bool:
-    """Whether a TrafficPolicy attaches to the route itself or to a Gateway the route attaches to."""
-    if policy.namespace != route.namespace:
-        return False
+    """Whether a TrafficPolicy attaches to the route itself (same namespace) or to a Gateway the route attaches to
+    (a policy on a Gateway lives in the Gateway's namespace and covers the routes of every namespace on it)."""
     parents = {
-        as_mapping(ref).get("name")
+        (str(as_mapping(ref).get("namespace", route.namespace)), as_mapping(ref).get("name"))
         for ref in as_list(as_mapping(route.inputs.get("spec")).get("parentRefs"))
         if as_mapping(ref).get("kind", "Gateway") == "Gateway"
     }
     for ref in as_list(as_mapping(policy.inputs.get("spec")).get("targetRefs")):
         ref = as_mapping(ref)
-        if ref.get("kind") == "HTTPRoute" and ref.get("name") == route.metadata.get("name"):
+        if ref.get("kind") == "HTTPRoute" and (policy.namespace, ref.get("name")) == (
+            route.namespace,
+            route.metadata.get("name"),
+        ):
             return True
-        if ref.get("kind") == "Gateway" and ref.get("name") in parents:
+        if ref.get("kind") == "Gateway" and (policy.namespace, ref.get("name")) in parents:
             return True
     return False
 

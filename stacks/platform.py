@@ -2,7 +2,8 @@
 
 Order: the one Kubernetes provider -> namespaces -> registry and secret store (the environment's `services`: dev
 builds them in the cluster, prod hands in ACR and Key Vault) -> observability (installs the prometheus-operator
-CRDs the monitors need) -> Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes.
+CRDs the monitors need) -> Ollama (and its model preload) -> the generator -> kgateway and the Gateway routes ->
+the `apps` namespace's default deny, where generated projects deploy themselves.
 Nothing here knows which environment it serves: `stacks/dev.py` and `stacks/prod.py` hand in `EnvironmentParts`.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 import pulumi
 
 from infra import topology
+from infra.apps.hosting import AppHosting, AppHostingArgs
 from infra.cluster.handle import ClusterHandle
 from infra.cluster.provider import kubernetes_provider
 from infra.config import StackConfig
@@ -86,6 +88,8 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
             image_pull_secret=services.image_pull_secret,
             registry_ready=list(services.registry_ready),
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
+            github_token=secret("githubToken") if platform.generator.publishing.enabled else None,
+            apps_domain=platform.apps_domain,
             canary_image_tag=gateway_settings.canary.image_tag if gateway_settings.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
             # The generator is only ready once its model is on Ollama's volume.
@@ -119,6 +123,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         "gateway",
         GatewayArgs(
             config=gateway_settings,
+            apps_domain=platform.apps_domain,
             generation_budget=GenerationBudget.from_config(platform.generator),
             api_keys_secret=keys.secret_name,
             api_keys_ready=keys.resources,
@@ -130,6 +135,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         ),
         opts=in_cluster,
     )
+    AppHosting("apps", AppHostingArgs(namespace_ready=[namespaces.by_name[topology.NAMESPACE_APPS]]), opts=in_cluster)
     observability_config = platform.observability
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -151,6 +157,8 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
         "generatorUrl": gateway.generator_url,
         "llmUrl": gateway.llm_url,
         "grafanaUrl": gateway.grafana_url,
+        "appsDomain": platform.apps_domain,
+        "publishingEnabled": generator.publishing,
         "dashboardUrls": observability.dashboard_urls,
         "prometheusRetention": observability_config.prometheus.retention,
         "prometheusRetentionSize": observability_config.prometheus.retention_size,

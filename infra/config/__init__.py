@@ -38,6 +38,7 @@ SecretName = Literal[
     "tlsPrivateKey",
     "registryPassword",
     "apiKeys",
+    "githubToken",
 ]
 SECRET_NAMES: frozenset[str] = frozenset(get_args(SecretName))
 SECRET_DESCRIPTIONS: dict[str, str] = {
@@ -50,8 +51,12 @@ SECRET_DESCRIPTIONS: dict[str, str] = {
     "registryPassword": "password/token of an external registry (`registry.kind: external`)",
     "apiKeys": "API keys of the public routes by client name (`pulumi config set --secret --path apiKeys.<name> "
     "...`); a client of `gateway.apiClients` without one gets a generated key",
+    "githubToken": "GitHub token publishing uses (a fine-grained token or GitHub App installation token with "
+    "Contents and Pull requests write, and Administration write to create repositories, on "
+    "`generator.publishing.owners`); required exactly when those owners are set",
 }
 API_KEYS: SecretName = "apiKeys"
+GITHUB_TOKEN: SecretName = "githubToken"  # noqa: S105 - the name of a config key, not a token
 
 
 class PlatformConfig(Section):
@@ -70,6 +75,41 @@ class PlatformConfig(Section):
         if self.generator.model not in self.ollama.models:
             raise ProblemAt("generator.model", f"{self.generator.model!r} is not in ollama.models {self.ollama.models}")
         return self
+
+    @model_validator(mode="after")
+    def _publishing_clients_exist(self) -> PlatformConfig:
+        clients = self.generator.publishing.clients
+        unknown = [index for index, name in enumerate(clients) if name not in self.gateway.api_clients]
+        if unknown:
+            first = unknown[0]
+            names = ", ".join(repr(clients[index]) for index in unknown)
+            raise ProblemAt(
+                f"generator.publishing.clients[{first}]",
+                f"{names} not in gateway.apiClients {self.gateway.api_clients}: only a client with an API key "
+                "can be allowed to publish",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _platform_hosts_outside_the_apps_domain(self) -> PlatformConfig:
+        # The `apps` listener takes `*.<appsDomain>`: a platform host below it would be served as a generated app.
+        inside = [host for host in self.gateway.hostnames if host.endswith(f".{self.apps_domain}")]
+        if inside:
+            raise ProblemAt(
+                "generator.appsDomain",
+                f"{self.apps_domain!r} would take over {', '.join(inside)}: the gateway serves every name below "
+                "it as a generated app; choose a domain no platform hostname ends with",
+            )
+        return self
+
+    @property
+    def apps_domain(self) -> str:
+        """`generator.appsDomain`, else `apps.` + the domain of `gateway.generatorHostname`
+        (`generator.example.com` -> `apps.example.com`)."""
+        if self.generator.apps_domain is not None:
+            return self.generator.apps_domain
+        _, _, domain = self.gateway.generator_hostname.partition(".")
+        return f"apps.{domain or self.gateway.generator_hostname}"
 
     @model_validator(mode="after")
     def _gpu_needs_a_gpu_pool(self) -> PlatformConfig:
@@ -208,7 +248,16 @@ def _missing_secrets(platform: PlatformConfig, provided: set[str]) -> list[str]:
         needed.append(("registryPassword", "registry.external.username is set"))
     if platform.gateway.tls == "secret":
         needed += [(name, "gateway.tls is 'secret'") for name in ("tlsCertificate", "tlsPrivateKey")]
-    return [f"{PROJECT}:{name}: required because {why}" for name, why in needed if name not in provided]
+    owners = platform.generator.publishing.owners
+    if owners:
+        needed.append((GITHUB_TOKEN, f"generator.publishing.owners is set ({', '.join(owners)})"))
+    problems = [f"{PROJECT}:{name}: required because {why}" for name, why in needed if name not in provided]
+    if GITHUB_TOKEN in provided and not owners:
+        problems.append(
+            f"{PROJECT}:{GITHUB_TOKEN}: set, but generator.publishing.owners is empty: publishing is off and the "
+            "token would sit unused; set the owners (and clients) or remove the secret"
+        )
+    return problems
 
 
 def _decode(raw: str) -> Any:
@@ -223,6 +272,7 @@ def _decode(raw: str) -> Any:
 
 __all__ = [
     "API_KEYS",
+    "GITHUB_TOKEN",
     "PROJECT",
     "SECRET_DESCRIPTIONS",
     "SECRET_NAMES",

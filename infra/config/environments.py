@@ -116,6 +116,16 @@ def kind_allowed_for(concern: Concern, noun: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def reachable_hostname(value: str, info: ValidationInfo) -> str:
+    """Refuse `localhost` and `*.localhost` where the environment needs names others can resolve."""
+    if rules_of(info).public_hostnames and (value == "localhost" or value.endswith(".localhost")):
+        raise ValueError(
+            f"{value!r} only resolves on the machine itself: {environment_of(info)} needs a DNS name "
+            f"that you point at the gateway's address (e.g. {value.split('.')[0]}.example.com)"
+        )
+    return value
+
+
 def enough_replicas(replicas: int, info: ValidationInfo, what: str, why: str) -> int:
     """Refuse fewer replicas than the environment keeps highly available, saying `why` it keeps them."""
     minimum = rules_of(info).min_replicas

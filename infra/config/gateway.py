@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Final, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.base import Hostname, ImageTag, PositiveInt, Resources, Section, matching
-from infra.config.environments import enough_replicas, environment_of, rules_of
+from infra.config.environments import enough_replicas, environment_of, reachable_hostname, rules_of
 
 VERIFY_CLIENT: Final = "verify"
 """The deploy verification's own client (docs/delivery.md): always has a key, configured or not."""
@@ -91,12 +91,7 @@ class GatewayConfig(Section):
     @field_validator("generator_hostname", "llm_hostname", "grafana_hostname")
     @classmethod
     def _public_where_required(cls, value: str, info: ValidationInfo) -> str:
-        if rules_of(info).public_hostnames and (value == "localhost" or value.endswith(".localhost")):
-            raise ValueError(
-                f"{value!r} only resolves on the machine itself: {environment_of(info)} needs a DNS name "
-                f"that you point at the gateway's address (e.g. {value.split('.')[0]}.example.com)"
-            )
-        return value
+        return reachable_hostname(value, info)
 
     @field_validator("api_clients")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, HttpUrl, ValidationInfo, field_validator, model_validator
 
 from infra.config.base import (
+    Hostname,
     ImageRepository,
     ImageTag,
     PositiveInt,
@@ -14,12 +15,19 @@ from infra.config.base import (
     Section,
     matching,
 )
-from infra.config.environments import enough_replicas
+from infra.config.environments import enough_replicas, reachable_hostname
+from infra.config.gateway import ClientName
 
 ImageDigest = Annotated[
     str, matching(r"^sha256:[0-9a-f]{64}$", "an image digest (sha256: followed by 64 lower-case hex digits)")
 ]
 """A content digest as registries print it: `sha256:` and 64 lower-case hex digits."""
+
+GITHUB_LOGIN_RULE = (
+    "a GitHub user or organization name (letters, digits and single hyphens, at most 39, no hyphen first or last)"
+)
+GitHubOwner = Annotated[str, matching(r"^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}$", GITHUB_LOGIN_RULE)]
+"""A GitHub login as GitHub accepts it at sign-up (users and organizations share the rules)."""
 
 
 class CloudLlmSettings(Section):
@@ -37,6 +45,47 @@ class CloudLlmSettings(Section):
         if value.scheme != "https":
             raise ValueError("the cloud LLM API must be reached over https")
         return value
+
+
+class PublishingSettings(Section):
+    """Publishing generated projects to GitHub. Off while `owners` is empty; on, it needs the `githubToken` secret."""
+
+    owners: list[GitHubOwner] = Field(default=[], max_length=100)
+    """`PUBLISH_OWNERS`: the GitHub users or organizations publishing may create repositories in or push to. Empty
+    keeps publishing off: no token is mounted and the generator gets no route to GitHub."""
+    clients: list[ClientName] = Field(default=[], max_length=32)
+    """`PUBLISH_CLIENTS`: the API clients (names of `gateway.apiClients`) whose key may publish."""
+
+    @field_validator("owners")
+    @classmethod
+    def _distinct_owners(cls, value: list[str]) -> list[str]:
+        # GitHub logins are case-insensitive: `Acme` and `acme` are the same owner.
+        folded = [owner.lower() for owner in value]
+        repeated = sorted({owner for owner in value if folded.count(owner.lower()) > 1})
+        if repeated:
+            raise ValueError(f"owners must be distinct (GitHub ignores case): {', '.join(repeated)}")
+        return value
+
+    @field_validator("clients")
+    @classmethod
+    def _distinct_clients(cls, value: list[str]) -> list[str]:
+        repeated = sorted({name for name in value if value.count(name) > 1})
+        if repeated:
+            raise ValueError(f"client names must be unique: {', '.join(repeated)} listed more than once")
+        return value
+
+    @model_validator(mode="after")
+    def _owners_and_clients_together(self) -> PublishingSettings:
+        # One without the other publishes nothing: a half-written setting, not a way to switch publishing off.
+        if self.owners and not self.clients:
+            raise ValueError("owners are set but clients is empty: name the API clients that may publish")
+        if self.clients and not self.owners:
+            raise ValueError("clients are set but owners is empty: name the GitHub owners they may publish to")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.owners)
 
 
 class GeneratorConfig(Section):
@@ -65,6 +114,15 @@ class GeneratorConfig(Section):
     max_prompt_chars: PositiveInt = 8000
     """`MAX_PROMPT_CHARS`: longest prompt; beyond it, HTTP 413."""
     cloud: CloudLlmSettings = CloudLlmSettings()
+    apps_domain: Hostname | None = None
+    """`APPS_DOMAIN`: a generated project `N` is served at `N.<appsDomain>` (the gateway's `apps` listener takes
+    `*.<appsDomain>`). Unset: `apps.` and the domain of `gateway.generatorHostname`. prod refuses `*.localhost`."""
+    publishing: PublishingSettings = PublishingSettings()
+
+    @field_validator("apps_domain")
+    @classmethod
+    def _apps_domain_reachable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else reachable_hostname(value, info)
 
     @field_validator("replicas")
     @classmethod

@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from infra import pod_spec, topology
+from infra.contract.apps import SAMPLE_APP, app_labels
 
 Protocol = Literal["TCP", "UDP"]
-Condition = Literal["always", "cloud mode", "local-only mode", "in-cluster registry", "Key Vault"]
-"""When a flow applies: `cloud mode` when the generator has the cloud key (`cloudLlmApiKey`), `local-only mode`
-without it, `in-cluster registry` when the dev registry runs in the cluster, `Key Vault` when the secret store is
-Key Vault (prod: secrets reach pods through the CSI driver, and the API keys through the sync pod)."""
+Condition = Literal["always", "cloud mode", "publishing", "local-only mode", "in-cluster registry", "Key Vault"]
+"""When a flow applies: `cloud mode` when the generator has the cloud key (`cloudLlmApiKey`), `publishing` when
+`generator.publishing.owners` is set (with the `githubToken`), `local-only mode` with neither (the generator then
+needs nothing outside the cluster), `in-cluster registry` when the dev registry runs in the cluster, `Key Vault` when
+the secret store is Key Vault (prod: secrets reach pods through the CSI driver, and the API keys through the sync
+pod). NetworkPolicies see addresses only: with either feature on, the generator's HTTPS egress covers every public
+address, so the cloud provider and GitHub are both reachable; the app decides which one it calls."""
 BudgetName = Literal["generation", "grafana"]
 """The time budget (`infra.contract.budgets`) that bounds a request along a flow."""
 
@@ -91,6 +95,10 @@ CLUSTER_DNS: Final = Endpoint(
 IN_CLUSTER_REGISTRY: Final = Endpoint(
     name="in-cluster registry", namespace=topology.NAMESPACE_REGISTRY, labels=_labels("registry", "image-registry")
 )
+GENERATED_APP: Final = Endpoint(
+    name="a generated app", namespace=topology.NAMESPACE_APPS, labels=app_labels(SAMPLE_APP)
+)
+"""One app as generated projects deploy it (`infra.contract.apps`): the checks host it on each render."""
 API_KEY_SYNC: Final = Endpoint(
     name="API key sync pod",
     namespace=topology.NAMESPACE_GATEWAY,
@@ -103,6 +111,7 @@ MODEL_REGISTRY: Final = Endpoint(name="Ollama's model registry and CDN (HTTPS)",
 CLOUD_LLM: Final = Endpoint(name="the cloud LLM provider (HTTPS)", address="198.51.100.30")
 INSTANCE_METADATA: Final = Endpoint(name="the cloud's instance metadata endpoint", address="169.254.169.254")
 KEY_VAULT: Final = Endpoint(name="Azure Key Vault (HTTPS)", address="198.51.100.40")
+GITHUB_API: Final = Endpoint(name="the GitHub API (HTTPS)", address="198.51.100.50")
 ANY_PORT: Final = 8080
 """The port a denied flow to a pod that listens on none is tried on (a deny-all policy refuses every port)."""
 
@@ -143,11 +152,24 @@ REQUIRED_FLOWS: Final[tuple[Flow, ...]] = (
         purpose="Grafana's public route",
         budget="grafana",
     ),
+    Flow(
+        source=GATEWAY_PROXY,
+        destination=GENERATED_APP,
+        port=topology.APPS_PORT,
+        purpose="generated apps' public sites (their own routes on the apps listener)",
+    ),
     Flow(source=GATEWAY_PROXY, destination=KGATEWAY_CONTROLLER, port=9977, purpose="xDS configuration"),
     *_dns(GATEWAY_PROXY),
     Flow(source=GENERATOR, destination=OLLAMA, port=topology.OLLAMA_PORT, purpose="local generations"),
     *_dns(GENERATOR),
     Flow(source=GENERATOR, destination=CLOUD_LLM, port=443, purpose="cloud generations", when="cloud mode"),
+    Flow(
+        source=GENERATOR,
+        destination=GITHUB_API,
+        port=443,
+        purpose="publishes generated projects (repositories, commits, pull requests)",
+        when="publishing",
+    ),
     Flow(source=OLLAMA, destination=MODEL_REGISTRY, port=443, purpose="model downloads"),
     *_dns(OLLAMA),
     Flow(source=OLLAMA_PRELOAD, destination=OLLAMA, port=topology.OLLAMA_PORT, purpose="asks the server to pull"),
@@ -184,8 +206,33 @@ DENIED_FLOWS: Final[tuple[Flow, ...]] = (
         source=GENERATOR,
         destination=CLOUD_LLM,
         port=443,
-        purpose="without the cloud key the generator never leaves the cluster",
+        purpose="without the cloud key or publishing the generator never leaves the cluster",
         when="local-only mode",
+    ),
+    Flow(
+        source=GENERATOR,
+        destination=GITHUB_API,
+        port=443,
+        purpose="without the cloud key or publishing the generator never leaves the cluster",
+        when="local-only mode",
+    ),
+    Flow(
+        source=GENERATED_APP,
+        destination=GENERATOR,
+        port=topology.GENERATOR_PORT,
+        purpose="a generated app reaches no platform service unless its own policy opens the way",
+    ),
+    Flow(
+        source=GENERATED_APP,
+        destination=INSTANCE_METADATA,
+        port=80,
+        purpose="no workload reads node credentials",
+    ),
+    Flow(
+        source=INTERNET_CLIENT,
+        destination=GENERATED_APP,
+        port=topology.APPS_PORT,
+        purpose="a generated app is reached only through the gateway",
     ),
     Flow(source=GENERATOR, destination=INSTANCE_METADATA, port=80, purpose="no workload reads node credentials"),
     Flow(source=OLLAMA, destination=GENERATOR, port=topology.GENERATOR_PORT, purpose="Ollama opens no way back"),

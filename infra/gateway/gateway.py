@@ -5,13 +5,17 @@ Creates, in the `gateway` namespace unless said otherwise:
   (`pulumi-tls`; the private key stays a secret end to end) or the `tlsCertificate` / `tlsPrivateKey` config secrets;
 - GatewayParameters for the Envoy proxy kgateway deploys for the Gateway: replicas, resources, hardened security
   context, and a PodDisruptionBudget when replicated;
-- the `public` Gateway (class `kgateway`): an `http` listener, and an `https` one when TLS is on;
+- the `public` Gateway (class `kgateway`): an `http` listener, an `https` one when TLS is on, and `apps` for the
+  generated apps' own routes (`*.<appsDomain>`, from the `apps` namespace only; the certificate covers it);
 - HTTPRoutes (see `infra.gateway.routes`) with route timeouts from the backends' budgets (`infra.contract.budgets`),
   ReferenceGrants in `generator`, `llm` and `monitoring` for the Services they reach, the kgateway DirectResponse
   `not-found` (what the gateway answers instead of forwarding `/metrics`), and three kgateway TrafficPolicies on the
   routes to the generator and Ollama: `api-auth` (API keys from the `api_keys_secret`, see `infra.gateway.api_keys`),
   `api-limits` (request size and rate limits) and `api-streams` (the stream idle timeout of the generation budget);
 - a NetworkPolicy for the data-plane pods kgateway runs for this Gateway.
+
+The TrafficPolicies name the platform's routes, never the Gateway: the generated apps' routes are their users' public
+sites, reached without an API key.
 
 Every custom resource depends on the resources that install its CRD (`crds`), the Gateway also on the controller.
 """
@@ -53,12 +57,15 @@ BACKEND_POD_PORTS: dict[str, int] = {
     topology.NAMESPACE_GENERATOR: topology.GENERATOR_PORT,
     topology.NAMESPACE_LLM: topology.OLLAMA_PORT,
     topology.NAMESPACE_MONITORING: topology.GRAFANA_CONTAINER_PORT,
+    topology.NAMESPACE_APPS: topology.APPS_PORT,
 }
 
 
 @dataclass(frozen=True, kw_only=True)
 class GatewayArgs:
     config: GatewayConfig
+    apps_domain: str
+    """Generated apps are served at `<name>.<apps_domain>` through the `apps` listener."""
     generation_budget: GenerationBudget
     """`generator.requestTimeoutSeconds`: the routes to the generator and Ollama get their timeouts from it."""
     api_keys_secret: pulumi.Input[str]
@@ -125,6 +132,11 @@ def public_url(config: GatewayConfig, host: Literal["generator", "llm", "grafana
     return f"{config.scheme}://{hostname}"
 
 
+def certificate_names(config: GatewayConfig, apps_domain: str) -> list[str]:
+    """The names the listener certificate covers: every platform hostname and every generated app's."""
+    return [*config.hostnames, f"*.{apps_domain}"]
+
+
 def data_plane_network_policy() -> k8s.networking.v1.NetworkPolicySpecArgsDict:
     """Ingress: anyone (it is the public entry point). Egress: DNS, the kgateway control plane (xDS) and the
     backend pods of the routes, nothing else: a compromised proxy cannot reach the rest of the cluster or the internet.
@@ -189,7 +201,7 @@ class Gateway(pulumi.ComponentResource):
                 annotations={"pulumi.com/waitFor": "condition=Programmed"},
             ),
             {
-                **gateway_spec(config, TLS_SECRET if tls_secret is not None else None),
+                **gateway_spec(config, TLS_SECRET if tls_secret is not None else None, args.apps_domain),
                 "infrastructure": {
                     "parametersRef": {
                         "group": KGATEWAY_API.split("/")[0],
@@ -227,7 +239,7 @@ class Gateway(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*after_crds, *args.api_keys_ready]),
         )
-        routes = route_specs(config, args.generation_budget)
+        routes = route_specs(config, args.generation_budget, args.apps_domain)
         for route_name, spec in routes.items():
             k8s.apiextensions.CustomResource(
                 f"{name}-route-{route_name}",
@@ -296,7 +308,7 @@ class Gateway(pulumi.ComponentResource):
                 subject=tls.SelfSignedCertSubjectArgs(
                     common_name=config.generator_hostname, organization="prompt2prod"
                 ),
-                dns_names=config.hostnames,
+                dns_names=certificate_names(config, args.apps_domain),
                 validity_period_hours=CERTIFICATE_VALIDITY_HOURS,
                 early_renewal_hours=24 * 30,
                 allowed_uses=["digital_signature", "key_encipherment", "server_auth"],

@@ -68,11 +68,35 @@ def serving_listener(config: GatewayConfig) -> Listener:
     return config.scheme
 
 
-def gateway_spec(config: GatewayConfig, tls_secret_name: str | None) -> Spec:
-    """The `public` Gateway: an HTTP listener, plus an HTTPS one terminating TLS when TLS is configured.
+def apps_listener(tls_secret_name: str | None, apps_domain: str) -> Spec:
+    """The listener generated apps attach to: `*.<appsDomain>`, on the serving listener's port and protocol (HTTPS
+    with the same certificate when TLS is on), admitting HTTPRoutes of the `apps` namespace only. Being the most
+    specific listener for those names, it alone serves them: no route of the platform answers there, and no route
+    of an app can attach to the other listeners (`from: Same`) to answer for a platform host."""
+    listener: Spec = {
+        "name": topology.APPS_LISTENER,
+        "hostname": f"*.{apps_domain}",
+        "protocol": "HTTP" if tls_secret_name is None else "HTTPS",
+        "port": HTTP_PORT if tls_secret_name is None else HTTPS_PORT,
+        "allowedRoutes": {
+            "namespaces": {
+                "from": "Selector",
+                "selector": {"matchLabels": {"kubernetes.io/metadata.name": topology.NAMESPACE_APPS}},
+            },
+            "kinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
+        },
+    }
+    if tls_secret_name is not None:
+        listener["tls"] = {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": tls_secret_name}]}
+    return listener
 
-    Routes may attach only from the gateway's own namespace (`from: Same`): every route lives there and reaches
-    Services in other namespaces through ReferenceGrants that those namespaces hold.
+
+def gateway_spec(config: GatewayConfig, tls_secret_name: str | None, apps_domain: str) -> Spec:
+    """The `public` Gateway: an HTTP listener, plus an HTTPS one terminating TLS when TLS is configured, and the
+    `apps` listener for generated apps (`apps_listener`).
+
+    The platform's listeners admit routes from the gateway's own namespace only (`from: Same`): every platform route
+    lives there and reaches Services in other namespaces through ReferenceGrants that those namespaces hold.
     """
     allowed_routes = {
         "namespaces": {"from": "Same"},
@@ -91,6 +115,7 @@ def gateway_spec(config: GatewayConfig, tls_secret_name: str | None) -> Spec:
                 "allowedRoutes": allowed_routes,
             }
         )
+    listeners.append(apps_listener(tls_secret_name, apps_domain))
     return {"gatewayClassName": topology.GATEWAY_CLASS, "listeners": listeners}
 
 
@@ -197,11 +222,12 @@ def grafana_route_spec(config: GatewayConfig) -> Spec:
     }
 
 
-def https_redirect_route_spec(config: GatewayConfig) -> Spec:
-    """On the `http` listener when TLS is on: every request is answered with a 301 to the same URL over https."""
+def https_redirect_route_spec(config: GatewayConfig, apps_domain: str) -> Spec:
+    """On the `http` listener when TLS is on: every request is answered with a 301 to the same URL over https,
+    generated apps' hosts included."""
     return {
         "parentRefs": _parent("http"),
-        "hostnames": config.hostnames,
+        "hostnames": [*config.hostnames, f"*.{apps_domain}"],
         "rules": [
             {
                 "matches": [ANY_PATH],
@@ -211,7 +237,7 @@ def https_redirect_route_spec(config: GatewayConfig) -> Spec:
     }
 
 
-def route_specs(config: GatewayConfig, generation: GenerationBudget) -> dict[str, Spec]:
+def route_specs(config: GatewayConfig, generation: GenerationBudget, apps_domain: str) -> dict[str, Spec]:
     """Every HTTPRoute of the gateway by name, each rule that forwards to a workload with its timeouts."""
     routes = {
         "generator": generator_route_spec(config),
@@ -219,7 +245,7 @@ def route_specs(config: GatewayConfig, generation: GenerationBudget) -> dict[str
         "grafana": grafana_route_spec(config),
     }
     if config.tls != "none":
-        routes["https-redirect"] = https_redirect_route_spec(config)
+        routes["https-redirect"] = https_redirect_route_spec(config, apps_domain)
     return {name: with_timeouts(spec, generation) for name, spec in routes.items()}
 
 
@@ -274,7 +300,9 @@ def reference_grant_specs(routes: dict[str, Spec]) -> dict[str, Spec]:
 
 
 API_ROUTES: tuple[str, ...] = ("generator", "llm")
-"""The routes that forward to the generator or Ollama: behind the API key and the limits."""
+"""The routes that forward to the generator or Ollama: behind the API key and the limits. The policies name these
+routes, never the Gateway: a policy on the Gateway would also cover the generated apps' routes, which are their
+users' public sites (no key, no platform limits)."""
 AUTH_WAIVER = "policy.prompt2prod.io/skip-public-route-authenticated"
 """The policy pack's waiver of gateway authentication for one route (a reason of 10+ characters)."""
 

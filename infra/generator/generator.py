@@ -4,12 +4,14 @@ Creates:
 - a ServiceAccount `generator` that mounts no API token (the app never calls the Kubernetes API); in prod it
   carries the workload identity annotations the secret store asks for;
 - when the `cloudLlmApiKey` secret is configured, the key as a FILE from the `SecretStore` (`CLOUD_LLM_API_KEY_FILE`);
-  without it cloud mode is off: no key file, no internet egress, and the app answers 503 for `x-llm-mode: cloud`;
+  without it cloud mode is off: no key file, and the app answers 503 for `x-llm-mode: cloud`;
+- when publishing is on (`generator.publishing.owners`), the `githubToken` secret as a file from the same store
+  (`GITHUB_TOKEN_FILE`); with neither secret there is no mount and no internet egress at all;
 - per track — `stable` always, `canary` when `gateway.canary.enabled` — a Deployment, a Service (`http`, 8000),
   a HorizontalPodAutoscaler on CPU and, from 2 replicas on, a PodDisruptionBudget. The tracks differ only in image
   tag and names (`generator` / `generator-canary`); the gateway splits traffic between the two Services by weight;
 - one NetworkPolicy for both tracks: ingress from the gateway's proxies and Prometheus only; egress to Ollama,
-  cluster DNS and, in cloud mode, HTTPS to public addresses;
+  cluster DNS and, in cloud mode or with publishing on, HTTPS to public addresses;
 - one ServiceMonitor for both tracks, created after the prometheus-operator CRDs (`crds_ready`).
 """
 
@@ -26,9 +28,11 @@ from infra.config.generator import GeneratorConfig
 from infra.generator.specs import (
     API_KEY_FILE,
     APP,
+    GITHUB_TOKEN_FILE,
     IMAGE_NAME,
     PORT_NAME,
     SERVICE_ACCOUNT,
+    Hosting,
     Track,
     deployment_annotations,
     generator_pod_spec,
@@ -58,6 +62,10 @@ class GeneratorArgs:
     """Name of a `kubernetes.io/dockerconfigjson` Secret in the namespace (a private external registry)."""
     cloud_llm_api_key: pulumi.Input[str] | None = None
     """The `cloudLlmApiKey` secret (a secret Output). None: cloud mode disabled."""
+    github_token: pulumi.Input[str] | None = None
+    """The `githubToken` secret (a secret Output), given exactly when `config.publishing` is on."""
+    apps_domain: str
+    """Generated projects are served at `<name>.<apps_domain>` (resolved: `PlatformConfig.apps_domain`)."""
     canary_image_tag: str | None = None
     """`gateway.canary.imageTag` when the canary is enabled: adds the `generator-canary` track."""
     namespace_ready: Sequence[pulumi.Resource] = ()
@@ -77,6 +85,8 @@ class Generator(pulumi.ComponentResource):
     """The full image reference the stable track runs (`repo:tag` or `repo@sha256:…`)."""
     cloud_mode: bool
     """Whether the cloud LLM key is mounted (otherwise the app answers 503 for `x-llm-mode: cloud`)."""
+    publishing: bool
+    """Whether the GitHub token is mounted and the generator may reach GitHub."""
 
     def __init__(self, name: str, args: GeneratorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("prompt2prod:index:Generator", name, None, opts)
@@ -84,16 +94,23 @@ class Generator(pulumi.ComponentResource):
         ns = topology.NAMESPACE_GENERATOR
         child = pulumi.ResourceOptions(parent=self, depends_on=list(args.namespace_ready))
 
-        secrets: SecretMount | None = None
+        if config.publishing.enabled != (args.github_token is not None):
+            raise ValueError("generator: publishing needs the GitHub token, and the token is only for publishing")
+        files: dict[str, pulumi.Input[str]] = {}
         if args.cloud_llm_api_key is not None:
+            files[API_KEY_FILE] = args.cloud_llm_api_key
+        if args.github_token is not None:
+            files[GITHUB_TOKEN_FILE] = args.github_token
+        secrets: SecretMount | None = None
+        if files:
             secrets = args.secret_store.workload_secrets(
                 name,
-                WorkloadSecretsArgs(
-                    namespace=ns, service_account=SERVICE_ACCOUNT, secrets={API_KEY_FILE: args.cloud_llm_api_key}
-                ),
+                WorkloadSecretsArgs(namespace=ns, service_account=SERVICE_ACCOUNT, secrets=files),
                 opts=child,
             )
-        self.cloud_mode = secrets is not None
+        self.cloud_mode = API_KEY_FILE in files
+        self.publishing = GITHUB_TOKEN_FILE in files
+        self._secret_files = frozenset(files)
 
         service_account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
@@ -145,7 +162,7 @@ class Generator(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=APP, namespace=ns, labels=object_labels()),
-            spec=network_policy_spec(cloud_egress=self.cloud_mode),
+            spec=network_policy_spec(cloud_egress=self.cloud_mode, github_egress=self.publishing),
             opts=child,
         )
         k8s.apiextensions.CustomResource(
@@ -158,7 +175,7 @@ class Generator(pulumi.ComponentResource):
             spec=service_monitor_spec(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.namespace_ready, *args.crds_ready]),
         )
-        self.register_outputs({"image": self.image, "cloud_mode": self.cloud_mode})
+        self.register_outputs({"image": self.image, "cloud_mode": self.cloud_mode, "publishing": self.publishing})
 
     def _track(
         self,
@@ -198,6 +215,8 @@ class Generator(pulumi.ComponentResource):
                         image=image,
                         pinned=pinned,
                         secrets=secrets,
+                        secret_files=self._secret_files,
+                        hosting=Hosting(apps_domain=args.apps_domain, registry_server=args.registry_server),
                         image_pull_secret=args.image_pull_secret,
                         tracks=2 if args.canary_image_tag is not None else 1,
                     ),

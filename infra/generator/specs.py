@@ -3,7 +3,10 @@ declares them). Each is tested without mocks."""
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
@@ -24,6 +27,7 @@ SERVICE_ACCOUNT = "generator"
 CONTAINER = "generator"
 PORT_NAME = topology.GENERATOR_PORT_NAME
 API_KEY_FILE = "cloud-llm-api-key"
+GITHUB_TOKEN_FILE = "github-token"  # noqa: S105 - a file name, not a token
 
 # The UID/GID the image's non-root user has (app/Dockerfile); the pod enforces it.
 RUN_AS_ID = 10001
@@ -49,6 +53,16 @@ def image_reference(repository: str, tag: str, digest: str | None) -> str:
     return f"{repository}@{digest}" if digest else f"{repository}:{tag}"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Hosting:
+    """What the generator writes into generated projects about the platform that will host them."""
+
+    apps_domain: str
+    """A generated project `N` is served at `N.<apps_domain>`."""
+    registry_server: pulumi.Input[str]
+    """Where a generated project's workflow pushes its image: the platform registry's login server."""
+
+
 def cloud_budget_share(config: GeneratorConfig, tracks: int) -> float:
     """One pod's share of a client's hourly cloud budget: the budget over the most pods that can run (every track
     at `maxReplicas`), so that all pods together never admit more than the budget (rounded down, never up)."""
@@ -56,11 +70,17 @@ def cloud_budget_share(config: GeneratorConfig, tracks: int) -> float:
 
 
 def generator_env(
-    config: GeneratorConfig, api_key_file: str | None, *, tracks: int = 1
+    config: GeneratorConfig,
+    api_key_file: str | None,
+    *,
+    hosting: Hosting,
+    github_token_file: str | None = None,
+    tracks: int = 1,
 ) -> list[k8s.core.v1.EnvVarArgsDict]:
-    """The app's settings (docs/service.md, "Settings"). The cloud key is only ever a file path, never a value.
-    `tracks`: how many Deployments (stable, canary) share the cloud budget."""
-    values = {
+    """The app's settings (docs/service.md, "Settings"). Secrets (the cloud key, the GitHub token) are only ever file
+    paths, never values. `tracks`: how many Deployments (stable, canary) share the cloud budget."""
+    publishing = config.publishing
+    values: dict[str, pulumi.Input[str]] = {
         "OLLAMA_BASE_URL": topology.service_url(topology.OLLAMA_SERVICE, topology.NAMESPACE_LLM, topology.OLLAMA_PORT),
         "GENERATOR_MODEL": config.model,
         "CLOUD_LLM_BASE_URL": str(config.cloud.base_url),
@@ -71,9 +91,19 @@ def generator_env(
         "LLM_TIMEOUT_SECONDS": f"{config.llm_timeout_seconds:g}",
         "MAX_PROMPT_CHARS": str(config.max_prompt_chars),
         "CLOUD_BUDGET_REQUESTS_PER_HOUR": f"{cloud_budget_share(config, tracks):g}",
+        # Where generated projects deploy to: the platform's own names, so that their manifests attach to it.
+        "APPS_DOMAIN": hosting.apps_domain,
+        "APPS_NAMESPACE": topology.NAMESPACE_APPS,
+        "REGISTRY_SERVER": hosting.registry_server,
+        "GATEWAY_NAME": topology.GATEWAY_NAME,
+        "GATEWAY_NAMESPACE": topology.NAMESPACE_GATEWAY,
+        "PUBLISH_OWNERS": json.dumps(publishing.owners),
+        "PUBLISH_CLIENTS": json.dumps(publishing.clients),
     }
     if api_key_file is not None:
         values["CLOUD_LLM_API_KEY_FILE"] = api_key_file
+    if github_token_file is not None:
+        values["GITHUB_TOKEN_FILE"] = github_token_file
     return [{"name": key, "value": value} for key, value in values.items()]
 
 
@@ -87,8 +117,20 @@ def _http_probe(path: str, *, period: int, timeout: int, failures: int) -> k8s.c
 
 
 def generator_container(
-    config: GeneratorConfig, *, image: pulumi.Input[str], pinned: bool, secrets: SecretMount | None, tracks: int = 1
+    config: GeneratorConfig,
+    *,
+    image: pulumi.Input[str],
+    pinned: bool,
+    secrets: SecretMount | None,
+    secret_files: Collection[str] = (),
+    hosting: Hosting,
+    tracks: int = 1,
 ) -> k8s.core.v1.ContainerArgsDict:
+    """`secret_files`: the files of `secrets` (`API_KEY_FILE`, `GITHUB_TOKEN_FILE`) the app is told about."""
+
+    def mounted(file_name: str) -> str | None:
+        return secrets.path(file_name) if secrets is not None and file_name in secret_files else None
+
     mounts = [pod_spec.tmp_mount()]
     if secrets is not None:
         mounts.append(secrets.volume_mount())
@@ -98,7 +140,13 @@ def generator_container(
         # A digest never changes what it points to; a tag can be pushed again, so the node asks the registry.
         "image_pull_policy": "IfNotPresent" if pinned else "Always",
         "ports": [{"name": PORT_NAME, "container_port": topology.GENERATOR_PORT, "protocol": "TCP"}],
-        "env": generator_env(config, secrets.path(API_KEY_FILE) if secrets is not None else None, tracks=tracks),
+        "env": generator_env(
+            config,
+            mounted(API_KEY_FILE),
+            hosting=hosting,
+            github_token_file=mounted(GITHUB_TOKEN_FILE),
+            tracks=tracks,
+        ),
         "resources": pod_spec.resource_requirements(config.resources),
         # /health needs no backend, so it alone decides "started" and "alive"; /ready also needs Ollama and the
         # model, so an Ollama outage takes pods out of the Service instead of restarting them.
@@ -139,6 +187,8 @@ def generator_pod_spec(
     image: pulumi.Input[str],
     pinned: bool,
     secrets: SecretMount | None,
+    secret_files: Collection[str] = (),
+    hosting: Hosting,
     image_pull_secret: str | None = None,
     tracks: int = 1,
 ) -> k8s.core.v1.PodSpecArgsDict:
@@ -155,7 +205,17 @@ def generator_pod_spec(
         "security_context": pod_spec.pod_security_context(RUN_AS_ID, fs_group=True),
         "termination_grace_period_seconds": GenerationBudget.from_config(config).grace_period_seconds,
         "topology_spread_constraints": topology_spread(track, strict=strict_spread),
-        "containers": [generator_container(config, image=image, pinned=pinned, secrets=secrets, tracks=tracks)],
+        "containers": [
+            generator_container(
+                config,
+                image=image,
+                pinned=pinned,
+                secrets=secrets,
+                secret_files=secret_files,
+                hosting=hosting,
+                tracks=tracks,
+            )
+        ],
         "volumes": volumes,
     }
     if image_pull_secret:
@@ -200,9 +260,17 @@ def pdb_spec(track: Track, replicas: int) -> k8s.policy.v1.PodDisruptionBudgetSp
     return {"min_available": 1, "selector": {"match_labels": selector(track)}}
 
 
-def network_policy_spec(*, cloud_egress: bool) -> k8s.networking.v1.NetworkPolicySpecArgsDict:
+def network_policy_spec(
+    *, cloud_egress: bool, github_egress: bool = False
+) -> k8s.networking.v1.NetworkPolicySpecArgsDict:
     """Ingress from the gateway namespace (kgateway runs the Envoy proxies next to the Gateway) and Prometheus;
-    egress to Ollama, cluster DNS and, only in cloud mode, HTTPS to public addresses (IPv4)."""
+    egress to Ollama, cluster DNS and, only in cloud mode or with publishing on, HTTPS to public addresses (IPv4).
+
+    A NetworkPolicy sees addresses, never names: it cannot tell the cloud provider or api.github.com from any other
+    public HTTPS server (GitHub's published ranges change, and CDNs share addresses). So the rule is "HTTPS to public
+    addresses, never to the cluster, the nodes' networks or the metadata endpoint"; which hosts the app calls is the
+    app's own configuration (`CLOUD_LLM_BASE_URL`, `GITHUB_API_URL`). Without either feature there is no rule at all:
+    the generator cannot leave the cluster."""
     http: list[k8s.networking.v1.NetworkPolicyPortArgsDict] = [{"port": topology.GENERATOR_PORT, "protocol": "TCP"}]
     egress: list[k8s.networking.v1.NetworkPolicyEgressRuleArgsDict] = [
         {
@@ -211,7 +279,7 @@ def network_policy_spec(*, cloud_egress: bool) -> k8s.networking.v1.NetworkPolic
         },
         pod_spec.dns_egress_rule(),
     ]
-    if cloud_egress:
+    if cloud_egress or github_egress:
         egress.append(pod_spec.public_https_egress_rule())
     prometheus = pod_spec.namespace_peer(topology.NAMESPACE_MONITORING)
     prometheus["pod_selector"] = {"match_labels": dict(topology.PROMETHEUS_POD_SELECTOR)}

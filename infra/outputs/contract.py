@@ -77,6 +77,11 @@ class StackOutputs(BaseModel):
     `x-llm-mode: cloud`."""
     grafana_url: str
     """`https://<gateway.grafanaHostname>` (`http://` when `gateway.tls` is `none`)."""
+    apps_domain: str
+    """Generated projects are served at `https://<name>.<appsDomain>` (`http://` when `gateway.tls` is `none`)
+    through the Gateway's `apps` listener; point a wildcard DNS record `*.<appsDomain>` at `gatewayAddress`."""
+    publishing_enabled: bool
+    """Whether the generator may publish projects to GitHub (`generator.publishing.owners` set, token mounted)."""
     dashboard_urls: dict[str, str]
     """Grafana dashboard name (generator, ollama, gateway, overview) -> URL."""
     prometheus_retention: str

@@ -23,6 +23,7 @@ SECRETS = {
     "tlsPrivateKey": "HYGIENE-tls-private-key-22bb",
     "registryPassword": "HYGIENE-registry-password-5e5e",
     "apiKeys": json.dumps({"ci": "HYGIENE-api-key-ci-9a0f", "ops": "HYGIENE-api-key-ops-77c3"}),
+    "githubToken": "HYGIENE-github-token-6b6b",
 }
 MARKERS = {
     **{name: value for name, value in SECRETS.items() if name != "apiKeys"},
@@ -31,19 +32,29 @@ MARKERS = {
 }
 # Clients with a configured key and one with a generated key, so that both kinds are looked for.
 CLIENTS = {"gateway": {"apiClients": ["ci", "ops", "generated"]}}
+# Publishing on, so that the GitHub token is mounted (it is only taken with owners set).
+PUBLISHING = {"generator": {"publishing": {"owners": ["acme"], "clients": ["ci"]}}}
 GENERATED_MARKER = "mock-random-"  # what the mocks return for every pulumi-random value
 
 SCENARIOS = {
     "dev-remote-k3s": (
         "dev",
-        {"cluster": {"k3s": {"host": "k3s.example.internal"}}, "gateway": {**CLIENTS["gateway"], "tls": "secret"}},
+        {
+            "cluster": {"k3s": {"host": "k3s.example.internal"}},
+            "gateway": {**CLIENTS["gateway"], "tls": "secret"},
+            **PUBLISHING,
+        },
     ),
-    "dev-existing-cluster": ("dev", {"cluster": {"kind": "existing"}, **CLIENTS}),
+    "dev-existing-cluster": ("dev", {"cluster": {"kind": "existing"}, **CLIENTS, **PUBLISHING}),
     "dev-external-registry": (
         "dev",
-        {"registry": {"kind": "external", "external": {"server": "ghcr.io", "username": "bot"}}, **CLIENTS},
+        {
+            "registry": {"kind": "external", "external": {"server": "ghcr.io", "username": "bot"}},
+            **CLIENTS,
+            **PUBLISHING,
+        },
     ),
-    "prod": ("prod", {"gateway": {**CLIENTS["gateway"], "tls": "secret"}}),
+    "prod": ("prod", {"gateway": {**CLIENTS["gateway"], "tls": "secret"}, **PUBLISHING}),
 }
 
 

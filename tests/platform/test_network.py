@@ -2,8 +2,9 @@
 semantics on the rendered pods and the modelled Helm pods; and the evaluator itself follows those semantics.
 
 Guards: a dropped DNS egress rule (every name lookup times out), a policy opened to the internet (Ollama's
-state-changing API reachable directly), the generator reaching the internet without the cloud key, and an
-evaluator that would pass any of these by reading a policy too generously.
+state-changing API reachable directly), the generator reaching the internet without the cloud key or publishing,
+publishing without a way to GitHub, generated apps the gateway cannot reach or that can reach everything (no default
+deny in their namespace), and an evaluator that would pass any of these by reading a policy too generously.
 """
 
 from __future__ import annotations
@@ -61,8 +62,49 @@ def test_internet_egress_without_the_cloud_key_is_caught(stack_render: LoadStack
             {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}], "ports": [{"port": 443}]}
         )
 
+    problems = flow_problems(stack_render("prod").broken(edit))
+    assert [p.partition(" (")[0] for p in problems] == [
+        "denied generator -> the cloud LLM provider",
+        "denied generator -> the GitHub API",
+    ]
+
+
+PUBLISHING = {"generator": {"publishing": {"owners": ["acme"], "clients": ["default"]}}}
+TOKEN = {"githubToken": "PLATFORM-NET-github-token"}
+
+
+def test_publishing_opens_https_for_the_generator_and_the_local_only_denials_lapse(stack_render: LoadStack) -> None:
+    render = stack_render("prod", PUBLISHING, secrets=TOKEN)
+    assert flow_problems(render) == []
+    publishing = [f for f in REQUIRED_FLOWS if f.when == "publishing"]
+    assert [f.destination.name for f in publishing] == ["the GitHub API (HTTPS)"]
+    assert flow_problems(render, required=tuple(publishing), denied=()) == []
+
+
+def test_publishing_without_its_egress_rule_is_caught(stack_render: LoadStack) -> None:
+    def edit(render: Render) -> None:
+        spec = policy(render, "generator", "generator")["spec"]
+        spec["egress"] = [rule for rule in spec["egress"] if "ipBlock" not in rule["to"][0]]
+
+    (problem,) = flow_problems(stack_render("dev", PUBLISHING, secrets=TOKEN).broken(edit))
+    assert problem.startswith("required generator -> the GitHub API (HTTPS) 443/TCP")
+
+
+def test_a_gateway_that_cannot_reach_the_apps_is_caught(stack_render: LoadStack) -> None:
+    def edit(render: Render) -> None:
+        spec = policy(render, "gateway", "public-data-plane")["spec"]
+        spec["egress"] = [rule for rule in spec["egress"] if rule.get("ports") != [{"protocol": "TCP", "port": 8080}]]
+
     (problem,) = flow_problems(stack_render("prod").broken(edit))
-    assert problem.startswith("denied generator -> the cloud LLM provider (HTTPS) 443/TCP")
+    assert problem.startswith("required gateway proxy (Envoy) -> a generated app 8080/TCP")
+    assert problem.endswith("Deployment/public's egress policy refuses it")
+
+
+def test_apps_without_the_namespace_default_deny_are_caught(stack_render: LoadStack) -> None:
+    broken = stack_render("dev").broken(lambda r: r.objects.remove(policy(r, "apps", "default-deny")))
+    assert [p.partition(" (")[0] for p in flow_problems(broken)] == [
+        "denied a generated app -> the cloud's instance metadata endpoint 80/TCP"
+    ]
 
 
 def test_the_api_key_sync_pod_without_its_deny_all_policy_is_caught(stack_render: LoadStack) -> None:

@@ -34,9 +34,9 @@ def owned(result: RenderResult, type_token: str) -> list[RecordedResource]:
     return [r for r in result.of_type(type_token) if "prompt2prod:index:Gateway$" in r.urn]
 
 
-def listener_protocols(result: RenderResult) -> list[str]:
+def listener_protocols(result: RenderResult) -> dict[str, str]:
     (gateway,) = result.of_type(GATEWAY)
-    return [listener["protocol"] for listener in gateway.inputs["spec"]["listeners"]]
+    return {listener["name"]: listener["protocol"] for listener in gateway.inputs["spec"]["listeners"]}
 
 
 def custom_resources(result: RenderResult) -> list[RecordedResource]:
@@ -65,7 +65,7 @@ def test_gateway_waits_for_the_controller_and_routes_for_the_gateway(render_stac
 
 def test_prod_serves_https_only_and_redirects_http(render_stack: RenderStack) -> None:
     result = render_stack("prod")
-    assert listener_protocols(result) == ["HTTP", "HTTPS"]
+    assert listener_protocols(result) == {"http": "HTTP", "https": "HTTPS", "apps": "HTTPS"}
     on_http = [
         r.inputs["metadata"]["name"]
         for r in result.of_type(ROUTE)
@@ -77,7 +77,7 @@ def test_prod_serves_https_only_and_redirects_http(render_stack: RenderStack) ->
 
 def test_dev_serves_plain_http_by_default(render_stack: RenderStack) -> None:
     result = render_stack("dev")
-    assert listener_protocols(result) == ["HTTP"]
+    assert listener_protocols(result) == {"http": "HTTP", "apps": "HTTP"}
     assert owned(result, "kubernetes:core/v1:Secret") == []
 
 
@@ -88,6 +88,7 @@ def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret(
         "generator.prompt2prod.example.com",
         "llm.prompt2prod.example.com",
         "grafana.prompt2prod.example.com",
+        "*.apps.prompt2prod.example.com",
     ]
     assert cert.inputs["privateKeyPem"] == "[secret]"
     assert "server_auth" in cert.inputs["allowedUses"]
@@ -96,8 +97,8 @@ def test_self_signed_certificate_covers_every_hostname_and_keeps_the_key_secret(
     assert tls_secret.inputs["metadata"]["namespace"] == topology.NAMESPACE_GATEWAY
     assert tls_secret.inputs["stringData"] == {"tls.crt": "[secret]", "tls.key": "[secret]"}
     (gateway,) = result.of_type(GATEWAY)
-    https = gateway.inputs["spec"]["listeners"][1]
-    assert https["tls"]["certificateRefs"] == [{"kind": "Secret", "name": tls_secret.inputs["metadata"]["name"]}]
+    for https in gateway.inputs["spec"]["listeners"][1:]:
+        assert https["tls"]["certificateRefs"] == [{"kind": "Secret", "name": tls_secret.inputs["metadata"]["name"]}]
     assert tls_secret.urn in gateway.depends_on
 
 
@@ -180,6 +181,7 @@ def test_data_plane_egress_is_limited_to_dns_control_plane_and_backends(render_s
         topology.NAMESPACE_GENERATOR: [topology.GENERATOR_PORT],
         topology.NAMESPACE_LLM: [topology.OLLAMA_PORT],
         topology.NAMESPACE_MONITORING: [topology.GRAFANA_CONTAINER_PORT],
+        topology.NAMESPACE_APPS: [topology.APPS_PORT],
     }
 
 

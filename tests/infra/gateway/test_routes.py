@@ -29,6 +29,7 @@ from policy.rules import Resource
 
 CANARY = CanaryConfig(enabled=True, image_tag="0.2.0", weight=25)
 BUDGET = GenerationBudget.from_config(GeneratorConfig())
+APPS_DOMAIN = "apps.example.com"
 
 
 def gateway_objects(config: GatewayConfig) -> list[Resource]:
@@ -40,7 +41,7 @@ def gateway_objects(config: GatewayConfig) -> list[Resource]:
             "urn:gateway",
             {
                 "metadata": {"name": topology.GATEWAY_NAME, "namespace": topology.NAMESPACE_GATEWAY},
-                "spec": gateway_spec(config, "public-tls" if config.tls != "none" else None),
+                "spec": gateway_spec(config, "public-tls" if config.tls != "none" else None, APPS_DOMAIN),
             },
         )
     ]
@@ -51,7 +52,7 @@ def gateway_objects(config: GatewayConfig) -> list[Resource]:
             f"urn:route-{name}",
             {"metadata": {"name": name, "namespace": topology.NAMESPACE_GATEWAY}, "spec": spec},
         )
-        for name, spec in route_specs(config, BUDGET).items()
+        for name, spec in route_specs(config, BUDGET, APPS_DOMAIN).items()
     ]
     return objects
 
@@ -68,7 +69,7 @@ def selected_backends(config: GatewayConfig, path: str, method: str, headers: di
 
 
 def test_llm_mode_header_matches_are_exact() -> None:
-    llm = route_specs(GatewayConfig(), BUDGET)["llm"]
+    llm = route_specs(GatewayConfig(), BUDGET, APPS_DOMAIN)["llm"]
     header_matches = [h for rule in llm["rules"] for m in rule["matches"] for h in m.get("headers", [])]
     assert header_matches == [{"type": "Exact", "name": "x-llm-mode", "value": "cloud"}]
 
@@ -109,7 +110,7 @@ def test_api_routes_carry_the_api_key_policy_that_names_the_client_for_the_gener
 
 
 def test_llm_backends_are_the_topology_services_and_ports() -> None:
-    rules = route_specs(GatewayConfig(), BUDGET)["llm"]["rules"]
+    rules = route_specs(GatewayConfig(), BUDGET, APPS_DOMAIN)["llm"]["rules"]
     refs = {(r["namespace"], r["name"], r["port"]) for rule in rules for r in rule["backendRefs"]}
     assert refs == {
         (topology.NAMESPACE_LLM, topology.OLLAMA_SERVICE, topology.OLLAMA_PORT),
@@ -123,7 +124,7 @@ def test_canary_gets_its_weight_and_stable_the_rest() -> None:
 
 
 def test_canary_weights_apply_to_the_generator_host_and_to_cloud_llm_traffic() -> None:
-    routes = route_specs(GatewayConfig(canary=CANARY), BUDGET)
+    routes = route_specs(GatewayConfig(canary=CANARY), BUDGET, APPS_DOMAIN)
     for host in ("generator", "llm"):
         weights = {ref["name"]: ref["weight"] for ref in routes[host]["rules"][0]["backendRefs"]}
         assert weights == {"generator": 75, "generator-canary": 25}, host
@@ -136,31 +137,36 @@ def test_without_canary_all_generator_traffic_goes_to_the_stable_service() -> No
 
 def test_each_route_serves_its_own_hostname() -> None:
     config = GatewayConfig(generator_hostname="gen.example.com", llm_hostname="llm.example.com")
-    routes = route_specs(config, BUDGET)
+    routes = route_specs(config, BUDGET, APPS_DOMAIN)
     assert routes["generator"]["hostnames"] == ["gen.example.com"]
     assert routes["llm"]["hostnames"] == ["llm.example.com"]
     assert routes["grafana"]["hostnames"] == [config.grafana_hostname]
     assert routes["grafana"]["rules"][-1]["backendRefs"][0]["name"] == topology.GRAFANA_SERVICE
 
 
-def test_without_tls_the_gateway_has_only_an_http_listener_and_routes_attach_to_it() -> None:
+def test_without_tls_the_gateway_serves_plain_http_only_and_routes_attach_to_the_http_listener() -> None:
     config = GatewayConfig(tls="none")
-    assert [listener["protocol"] for listener in gateway_spec(config, None)["listeners"]] == ["HTTP"]
-    routes = route_specs(config, BUDGET)
+    assert [listener["protocol"] for listener in gateway_spec(config, None, APPS_DOMAIN)["listeners"]] == [
+        "HTTP",
+        "HTTP",
+    ]
+    routes = route_specs(config, BUDGET, APPS_DOMAIN)
     assert sorted(routes) == ["generator", "grafana", "llm"]
     assert {route["parentRefs"][0]["sectionName"] for route in routes.values()} == {"http"}
 
 
 def test_with_tls_the_https_listener_terminates_with_the_secret_and_http_only_redirects() -> None:
     config = GatewayConfig(tls="selfSigned")
-    listeners = {listener["name"]: listener for listener in gateway_spec(config, "public-tls")["listeners"]}
+    listeners = {
+        listener["name"]: listener for listener in gateway_spec(config, "public-tls", APPS_DOMAIN)["listeners"]
+    }
     assert listeners["https"]["protocol"] == "HTTPS"
     assert listeners["https"]["port"] == 443
     assert listeners["https"]["tls"] == {
         "mode": "Terminate",
         "certificateRefs": [{"kind": "Secret", "name": "public-tls"}],
     }
-    routes = route_specs(config, BUDGET)
+    routes = route_specs(config, BUDGET, APPS_DOMAIN)
     on_http = [name for name, route in routes.items() if route["parentRefs"][0]["sectionName"] == "http"]
     assert on_http == ["https-redirect"]
     redirect = routes["https-redirect"]["rules"][0]
@@ -168,16 +174,17 @@ def test_with_tls_the_https_listener_terminates_with_the_secret_and_http_only_re
         {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
     ]
     assert "backendRefs" not in redirect
-    assert routes["https-redirect"]["hostnames"] == config.hostnames
+    assert routes["https-redirect"]["hostnames"] == [*config.hostnames, "*.apps.example.com"]
 
 
 def test_tls_without_a_certificate_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="no certificate Secret"):
-        gateway_spec(GatewayConfig(tls="secret"), None)
+        gateway_spec(GatewayConfig(tls="secret"), None, APPS_DOMAIN)
 
 
-def test_listeners_accept_only_httproutes_from_the_gateway_namespace() -> None:
-    for listener in gateway_spec(GatewayConfig(tls="selfSigned"), "public-tls")["listeners"]:
+def test_platform_listeners_accept_only_httproutes_from_the_gateway_namespace() -> None:
+    listeners = gateway_spec(GatewayConfig(tls="selfSigned"), "public-tls", APPS_DOMAIN)["listeners"]
+    for listener in [listener for listener in listeners if listener["name"] != topology.APPS_LISTENER]:
         assert listener["allowedRoutes"] == {
             "namespaces": {"from": "Same"},
             "kinds": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}],
@@ -185,7 +192,7 @@ def test_listeners_accept_only_httproutes_from_the_gateway_namespace() -> None:
 
 
 def test_every_cross_namespace_backend_has_a_reference_grant_naming_it() -> None:
-    routes = route_specs(GatewayConfig(canary=CANARY), BUDGET)
+    routes = route_specs(GatewayConfig(canary=CANARY), BUDGET, APPS_DOMAIN)
     grants = reference_grant_specs(routes)
     backends = {
         (ref["namespace"], ref["name"])

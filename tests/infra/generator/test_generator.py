@@ -24,6 +24,7 @@ from infra.config.generator import GeneratorConfig
 from infra.generator.generator import Generator, GeneratorArgs
 from infra.generator.specs import (
     API_KEY_FILE,
+    Hosting,
     deployment_annotations,
     generator_container,
     generator_env,
@@ -42,6 +43,7 @@ from tests.support.render import render_component
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 API_KEY = "GENERATOR-TEST-cloud-key-9f3a"
 CANARY = {"gateway": {"canary": {"enabled": True, "imageTag": "0.2.0"}}}
+HOSTING = Hosting(apps_domain="apps.example.com", registry_server="registry.example.com")
 
 
 # --- pure spec builders -------------------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ def test_image_reference_uses_the_tag_unless_a_digest_pins_it() -> None:
 
 def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
     config = GeneratorConfig(model="qwen2.5:7b", llm_timeout_seconds=90.5, max_prompt_chars=4000)
-    env = {var["name"]: var["value"] for var in generator_env(config, "/keys/cloud-llm-api-key")}
+    env = {var["name"]: var["value"] for var in generator_env(config, "/keys/cloud-llm-api-key", hosting=HOSTING)}
     assert env == {
         "OLLAMA_BASE_URL": "http://ollama.llm.svc.cluster.local:11434",
         "GENERATOR_MODEL": "qwen2.5:7b",
@@ -65,18 +67,27 @@ def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
         "LLM_TIMEOUT_SECONDS": "90.5",
         "MAX_PROMPT_CHARS": "4000",
         "CLOUD_BUDGET_REQUESTS_PER_HOUR": "33.333",
+        "APPS_DOMAIN": "apps.example.com",
+        "APPS_NAMESPACE": "apps",
+        "REGISTRY_SERVER": "registry.example.com",
+        "GATEWAY_NAME": "public",
+        "GATEWAY_NAMESPACE": "gateway",
+        "PUBLISH_OWNERS": "[]",
+        "PUBLISH_CLIENTS": "[]",
         "CLOUD_LLM_API_KEY_FILE": "/keys/cloud-llm-api-key",
     }
 
 
 def test_env_without_a_key_leaves_cloud_mode_off() -> None:
-    names = {var["name"] for var in generator_env(GeneratorConfig(), None)}
+    names = {var["name"] for var in generator_env(GeneratorConfig(), None, hosting=HOSTING)}
     assert "CLOUD_LLM_API_KEY_FILE" not in names
     assert "CLOUD_LLM_API_KEY" not in names
 
 
 def test_container_is_hardened_and_probed() -> None:
-    container: Any = generator_container(GeneratorConfig(), image="r/app:1", pinned=False, secrets=None)
+    container: Any = generator_container(
+        GeneratorConfig(), image="r/app:1", pinned=False, secrets=None, hosting=HOSTING
+    )
     security = container["security_context"]
     assert (security["run_as_non_root"], security["run_as_user"], security["read_only_root_filesystem"]) == (
         True,
@@ -95,17 +106,17 @@ def test_container_is_hardened_and_probed() -> None:
 
 
 def test_a_tag_is_pulled_always_and_a_digest_only_if_absent() -> None:
-    assert generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=None)["image_pull_policy"] == (
-        "Always"
-    )
-    assert generator_container(GeneratorConfig(), image="r@x", pinned=True, secrets=None)["image_pull_policy"] == (
-        "IfNotPresent"
-    )
+    assert generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=None, hosting=HOSTING)[
+        "image_pull_policy"
+    ] == ("Always")
+    assert generator_container(GeneratorConfig(), image="r@x", pinned=True, secrets=None, hosting=HOSTING)[
+        "image_pull_policy"
+    ] == ("IfNotPresent")
 
 
 def test_the_secret_mount_is_added_read_only() -> None:
     mount = SecretMount(volume={"name": "keys"}, mount_path="/keys")
-    container: Any = generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=mount)
+    container: Any = generator_container(GeneratorConfig(), image="r:1", pinned=False, secrets=mount, hosting=HOSTING)
     assert [(m["mount_path"], m.get("read_only")) for m in container["volume_mounts"]] == [
         ("/tmp", None),
         ("/keys", True),
@@ -391,6 +402,7 @@ def _render_alone(
                 registry_server="prompt2prodacr.azurecr.io",
                 secret_store=store or KubernetesSecretStore(),
                 cloud_llm_api_key=pulumi.Output.secret(API_KEY) if api_key else None,
+                apps_domain=platform.apps_domain,
                 canary_image_tag=platform.gateway.canary.image_tag if platform.gateway.canary.enabled else None,
                 crds_ready=crds,
                 backend_ready=backend,
@@ -494,7 +506,7 @@ def test_every_variant_passes_the_render_gates(variant: str, variant_gates: tupl
 def test_each_pod_enforces_its_share_of_the_cloud_budget(max_replicas: int, tracks: int, share: str) -> None:
     """All pods together (every track at its ceiling) never admit more than a client's hourly budget."""
     config = GeneratorConfig.model_validate({"maxReplicas": max_replicas, "cloud": {"requestsPerHour": 120}})
-    env = {var["name"]: var["value"] for var in generator_env(config, None, tracks=tracks)}
+    env = {var["name"]: var["value"] for var in generator_env(config, None, hosting=HOSTING, tracks=tracks)}
     assert env["CLOUD_BUDGET_REQUESTS_PER_HOUR"] == share
     assert float(share) * max_replicas * tracks == 120
 

@@ -1,10 +1,12 @@
 """The flows of `infra.contract.flows` against the rendered NetworkPolicies (`tests.support.platform.netpol`):
 every required flow allowed between every pod of its source and of its destination, every denied flow refused.
+The render hosts one generated app (`tests.support.platform.apps`), as the platform's cluster will.
 """
 
 from __future__ import annotations
 
 from infra.contract.flows import DENIED_FLOWS, REQUIRED_FLOWS, Condition, Endpoint, Flow
+from tests.support.platform.apps import hosting_an_app
 from tests.support.platform.budgets import generator_pods
 from tests.support.platform.model import Pod, Render, env_value, selects
 from tests.support.platform.netpol import Peer, connection_allowed
@@ -13,11 +15,13 @@ from tests.support.platform.netpol import Peer, connection_allowed
 def applies(render: Render, condition: Condition) -> bool:
     """Whether a flow's condition holds for this render."""
     cloud = any(env_value(pod, "CLOUD_LLM_API_KEY_FILE") is not None for pod in generator_pods(render))
+    publishing = any(env_value(pod, "PUBLISH_OWNERS") not in (None, "[]") for pod in generator_pods(render))
     in_cluster_registry = any(o["metadata"].get("namespace") == "registry" for o in render.of_kind("Deployment"))
     return {
         "always": True,
         "cloud mode": cloud,
-        "local-only mode": not cloud,
+        "publishing": publishing,
+        "local-only mode": not cloud and not publishing,
         "in-cluster registry": in_cluster_registry,
         "Key Vault": bool(render.azure("keyvault:Vault")),
     }[condition]
@@ -41,6 +45,7 @@ def flow_problems(
     render: Render, required: tuple[Flow, ...] = REQUIRED_FLOWS, denied: tuple[Flow, ...] = DENIED_FLOWS
 ) -> list[str]:
     problems = []
+    render = hosting_an_app(render)
     pods = render.pods()
     policies = render.of_kind("NetworkPolicy")
     namespaces = render.namespaces()

@@ -1,0 +1,1 @@
+"""Where generated projects run: the `apps` namespace's platform-side guard rails."""
