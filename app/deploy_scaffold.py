@@ -219,13 +219,21 @@ def http_route(project: str, settings: Settings) -> dict[str, Any]:
         "spec": {
             "parentRefs": [
                 {
+                    "group": "gateway.networking.k8s.io",
+                    "kind": "Gateway",
                     "name": settings.gateway_name,
                     "namespace": settings.gateway_namespace,
                     "sectionName": GATEWAY_LISTENER,
                 }
             ],
             "hostnames": [app_host(project, settings)],
-            "rules": [{"backendRefs": [{"name": project, "port": APPS_PORT}]}],
+            # Gateway API's defaults, written out: whoever edits deploy/ sees what the route matches and reaches.
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                    "backendRefs": [{"kind": "Service", "name": project, "port": APPS_PORT}],
+                }
+            ],
         },
     }
 

@@ -25,6 +25,11 @@ def app_labels(name: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": topology.APPS_PART_OF}
 
 
+def app_selector(name: str) -> dict[str, str]:
+    """What an app's own objects select its pods by: its name is unique in the apps namespace."""
+    return {"app.kubernetes.io/name": name}
+
+
 def app_hostname(name: str, apps_domain: str) -> str:
     return f"{name}.{apps_domain}"
 
@@ -40,7 +45,7 @@ def app_deployment(name: str) -> Manifest:
         "kind": "Deployment",
         "metadata": _metadata(name),
         "spec": {
-            "selector": {"matchLabels": app_labels(name)},
+            "selector": {"matchLabels": app_selector(name)},
             "template": {
                 "metadata": {"labels": app_labels(name)},
                 "spec": {
@@ -64,7 +69,7 @@ def app_service(name: str) -> Manifest:
         "kind": "Service",
         "metadata": _metadata(name),
         "spec": {
-            "selector": app_labels(name),
+            "selector": app_selector(name),
             "ports": [{"name": "http", "port": topology.APPS_PORT, "targetPort": "http", "protocol": "TCP"}],
         },
     }
@@ -77,7 +82,7 @@ def app_network_policy(name: str) -> Manifest:
         "kind": "NetworkPolicy",
         "metadata": _metadata(name),
         "spec": {
-            "podSelector": {"matchLabels": app_labels(name)},
+            "podSelector": {"matchLabels": app_selector(name)},
             "policyTypes": ["Ingress"],
             "ingress": [
                 {

@@ -117,7 +117,15 @@ def test_the_manifests_say_what_the_platform_settings_say() -> None:
     assert {doc["metadata"]["namespace"] for doc in objects.values()} == {"tenant-apps"}
     assert {doc["metadata"]["name"] for doc in objects.values()} == {"todo"}
     route = objects["deploy/httproute.yaml"]["spec"]
-    assert route["parentRefs"] == [{"name": "edge", "namespace": "ingress", "sectionName": "apps"}]
+    assert route["parentRefs"] == [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "edge",
+            "namespace": "ingress",
+            "sectionName": "apps",
+        }
+    ]
     assert route["hostnames"] == ["todo.apps.example.com"]
     container = objects["deploy/deployment.yaml"]["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "registry.example.com:5000/todo"
@@ -164,7 +172,9 @@ def test_one_port_from_the_dockerfile_to_the_route(files: list[ProjectFile]) -> 
         <= manifests["deploy/deployment.yaml"]["spec"]["template"]["metadata"]["labels"].items()
     )
     (rule,) = manifests["deploy/httproute.yaml"]["spec"]["rules"]
-    assert rule["backendRefs"] == [{"name": scaffolded_name(scaffolded), "port": service["ports"][0]["port"]}]
+    assert rule["backendRefs"] == [
+        {"kind": "Service", "name": scaffolded_name(scaffolded), "port": service["ports"][0]["port"]}
+    ]
     (ingress,) = manifests["deploy/networkpolicy.yaml"]["spec"]["ingress"]
     assert ingress["ports"] == [{"protocol": "TCP", "port": port["containerPort"]}]
     assert all(container[probe]["tcpSocket"]["port"] == port["name"] for probe in ("livenessProbe", "readinessProbe"))

@@ -1,5 +1,6 @@
 """Generated apps on the public Gateway, decided by Gateway API route matching (`policy.gateway_api`) over each
-render hosting one app (`infra.contract.apps`), and by the render's own objects (`tests.support.platform.routing`).
+render hosting one app (the scaffold's `deploy/` manifests), and by the render's own objects
+(`tests.support.platform.routing`).
 
 Guards: a request for `<app>.<appsDomain>` landing on the generator (or a platform route answering there); a
 generated app taking over a platform host by claiming its name or attaching to the platform's listeners; the API key
@@ -15,13 +16,14 @@ from typing import Any
 
 import pytest
 
+from app.settings import Settings
 from infra import topology
-from infra.contract.apps import SAMPLE_APP, app_hostname, app_route, hosted_app_manifests
+from infra.contract.apps import SAMPLE_APP, app_hostname, app_route
 from policy.gateway_api import Request, RouteMatch, authentication, route_request
 from policy.rules import Resource, resources_of
 from tests.support import RenderStack, stack_config
 from tests.support.platform import LoadStack
-from tests.support.platform.apps import hosting_an_app
+from tests.support.platform.apps import hosting_an_app, scaffolded_app
 from tests.support.platform.routing import route_problems
 
 PLATFORM_BACKENDS = {
@@ -42,8 +44,10 @@ def as_resource(manifest: Mapping[str, Any]) -> Resource:
 
 def with_apps(stack: str, render_stack: RenderStack, *manifests: Mapping[str, Any]) -> list[Resource]:
     """The stack's resources, the sample app's objects and any `manifests` (more app objects), as the pack sees them."""
-    apps_domain = stack_config(stack).platform.apps_domain
-    objects = [*hosted_app_manifests(SAMPLE_APP, apps_domain), *manifests]
+    # The scaffold's own manifests, for the apps domain the stack gives the generator (test_generated_apps.py checks
+    # that the rendered generator is told exactly that, and the rest of its defaults).
+    settings = Settings(apps_domain=stack_config(stack).platform.apps_domain)
+    objects = [*scaffolded_app(SAMPLE_APP, settings), *manifests]
     return [*resources_of(render_stack(stack).document()), *(as_resource(o) for o in objects)]
 
 
