@@ -26,13 +26,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     # Settings are read here, not at import: tests override get_settings through dependency_overrides.
     try:
         settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+        # Checks the tools the settings name (app/checks): a missing one is a settings problem too.
+        service = GenerationService(settings, app.state.metrics)
     except InvalidSettings as exc:
         configure_logging("INFO")
         logger.error("invalid settings, not starting", extra={"problems": str(exc).splitlines()})
         app.state.startup_error_logged = True
         raise
     configure_logging(settings.log_level)
-    service = GenerationService(settings, app.state.metrics)
     app.state.generation = service
     app.state.body_limit = settings.max_request_bytes
     # Everything alive now (modules, routes, pydantic schemas) lives as long as the process: move it out of

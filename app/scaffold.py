@@ -66,7 +66,8 @@ def _node_dockerfile(paths: set[str]) -> str:
         "COPY package*.json ./\n"
         f"RUN {install}\n"
         "COPY . .\n"
-        "USER node\n"
+        # The official image's `node` user, by number: a name may not resolve where the image runs.
+        "USER 1000\n"
         'CMD ["npm", "start"]\n'
     )
 
@@ -82,14 +83,14 @@ jobs:
   lint-test-build:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
           persist-credentials: false
 """
 
 _PYTHON_CI = (
     _CI_HEAD
-    + """      - uses: actions/setup-python@v5
+    + """      - uses: actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0
         with:
           python-version: "3.11"
       - name: Install
@@ -108,7 +109,7 @@ _PYTHON_CI = (
 
 _NODE_CI = (
     _CI_HEAD
-    + """      - uses: actions/setup-node@v4
+    + """      - uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0
         with:
           node-version: "22"
       - name: Install

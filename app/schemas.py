@@ -27,6 +27,17 @@ class FileOut(BaseModel):
     content: str
 
 
+class Check(BaseModel):
+    tool: Literal[
+        "python-compile", "json", "yaml", "toml", "kubernetes-validate", "checkov", "hadolint", "actionlint", "zizmor"
+    ]
+    path: str
+    ok: bool
+    message: str = Field(
+        description="What the tool found; for a check that could not run, `tool error: ...` or `skipped: ...`."
+    )
+
+
 class Usage(BaseModel):
     input_tokens: int
     output_tokens: int
@@ -42,6 +53,10 @@ class GenerateResponse(BaseModel):
     warnings: list[str] = Field(description="Files from the model that were dropped, and why.")
     usage: Usage
     attempts: int
+    checks: list[Check] = Field(
+        default_factory=list,
+        description="Each check of each file (CHECKS_ENABLED): a failing check is reported, never fixed.",
+    )
 
 
 class HealthResponse(BaseModel):

@@ -139,7 +139,7 @@ async def test_node_project_gets_node_scaffolding(service: RunningService, ollam
     files = {item["path"]: item["content"] for item in body["files"]}
     assert body["language"] == "node"
     assert files["Dockerfile"].startswith("FROM node:")
-    assert "USER node" in files["Dockerfile"]
+    assert "USER 1000\n" in files["Dockerfile"]  # the image's non-root `node` user, by number
     assert "npm test" in files[".github/workflows/ci.yml"]
     assert json.loads(files["package.json"])["scripts"]["test"] == "node --test"
     assert "test/smoke.test.js" in files
