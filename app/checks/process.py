@@ -33,6 +33,9 @@ class Finished:
 
 def _limits(memory_bytes: int) -> Callable[[], None]:
     def apply() -> None:
+        # A process group of its own, so that a timeout kills whatever the tool started too. Here rather than
+        # `start_new_session`, which uvloop (the service's event loop) ignores.
+        os.setsid()
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -62,19 +65,29 @@ def _kill(process: asyncio.subprocess.Process) -> None:
 async def run_tool(argv: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float, memory_mb: int) -> Finished:
     """Run `argv` (argv[0] an absolute path) in `cwd`; kill its process group at `timeout` seconds or when the
     caller is cancelled. Raises ToolFailure when it does not finish on its own."""
-    try:
-        process = await asyncio.create_subprocess_exec(
+    # Shielded: cancelled while it starts, asyncio would kill the tool alone and then wait, with this task, for
+    # whatever the tool started to let go of its output. The start finishes, then the whole group is killed.
+    spawn = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
             *argv,
             cwd=cwd,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=_limits(memory_mb * 1024 * 1024),  # setrlimit only, in the child
+            preexec_fn=_limits(memory_mb * 1024 * 1024),  # setsid and setrlimit, in the child
         )
+    )
+    try:
+        process = await asyncio.shield(spawn)
     except OSError as exc:
         raise ToolFailure(f"could not start {Path(argv[0]).name}: {exc.strerror or exc}") from exc
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            started = await spawn
+            _kill(started)
+            await started.wait()
+        raise
     try:
         async with asyncio.timeout(timeout):
             stdout, stderr, returncode = await asyncio.gather(
