@@ -214,8 +214,13 @@ class GenerationService:
             return
 
     async def check(self, response: GenerateResponse, deadline: Deadline) -> list[Check]:
-        """The checks of a response's files, within the request's deadline (app/checks)."""
-        results = await self.checker.check([(item.path, item.content) for item in response.files], deadline)
+        """The checks of a response's files, within the request's deadline (app/checks). A bug of the checks
+        costs the checks, not the project the client waited for."""
+        try:
+            results = await self.checker.check([(item.path, item.content) for item in response.files], deadline)
+        except Exception:
+            logger.exception("the checks failed")
+            return []
         return [_check(result) for result in results]
 
     def respond(self, mode: Mode, outcome: Outcome) -> GenerateResponse:
