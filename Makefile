@@ -35,7 +35,7 @@ DEPLOY_ENVIRONMENT ?= $(if $(filter prod,$(STACK)),production,$(STACK))
 # `make rollback STACK=prod IMAGE=<repository>@sha256:<digest>` picks the image by hand (still attestation-checked).
 IMAGE ?=
 
-.PHONY: help install venv pulumi-cli lint fmt typecheck unit test render docs generate preview up destroy verify rollback audit bench bench-app soak mutation clean
+.PHONY: help install venv pulumi-cli lint fmt typecheck unit test render docs generate preview up destroy verify rollback audit bench bench-app bench-checks soak mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -139,10 +139,13 @@ audit: $(AUDIT_VENV)/.installed $(NODE_DIR)/.installed ## Known vulnerabilities 
 bench: venv ## Render time of each stack vs import-only time of the same SDK modules
 	$(PY) -m bench.render
 
-bench-app: venv ## Generator service overhead vs direct backend calls at 1/64/256 concurrency
+bench-app: venv $(CHECKOV_VENV)/.installed ## Generator service overhead vs direct backend calls at 1/64/256 concurrency (checks on)
 	$(PY) -m bench.app
 
-soak: venv ## Generator service under 3000 hostile requests: RSS, /metrics series, 500s, /health p99
+bench-checks: venv $(CHECKOV_VENV)/.installed ## Time the checks add to a generation, per tool, cold and cached
+	$(PY) -m bench.checks
+
+soak: venv $(CHECKOV_VENV)/.installed ## Generator service under 3000 hostile requests: RSS, /metrics series, 500s, /health p99
 	$(PY) -m bench.soak
 
 mutation: install ## Curated realistic bugs, one at a time (tools/mutants.yaml): each one's fate and the kill rate; minutes

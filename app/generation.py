@@ -12,13 +12,14 @@ from app.backends.cloud import CloudBackend
 from app.backends.keys import ApiKey
 from app.backends.ollama import OllamaBackend
 from app.budget import CloudBudget
+from app.checks import Checker, Result
 from app.errors import Saturated, ServiceError, UnknownMode, UnusableOutput
 from app.lifetime import Deadline
 from app.metrics import Metrics, ModelLabels
 from app.offload import offload
 from app.project import ParsedProject, UnusableAnswer, parse_answer
 from app.scaffold import scaffold
-from app.schemas import FileOut, GenerateResponse, Usage
+from app.schemas import Check, FileOut, GenerateResponse, Usage
 from app.settings import Settings
 
 logger = logging.getLogger("app.generation")
@@ -31,6 +32,10 @@ MODES: tuple[Mode, ...] = ("local", "cloud")
 #: Answers up to this many characters are checked on the event loop. Checking costs far more than parsing JSON:
 #: up to half a microsecond a character (256 KiB of paths 120 folders deep took 120 ms), a thread hop 0.1 ms.
 INLINE_CHECK_CHARS = 16 * 1024
+
+
+def _check(result: Result) -> Check:
+    return Check(tool=result.tool, path=result.path, ok=result.ok, message=result.message)
 
 
 def parse_mode(values: list[str]) -> Mode:
@@ -76,6 +81,8 @@ class GenerationService:
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
         self.settings = settings
         self.metrics = metrics
+        # First: it fails when a tool is missing, before any backend session is opened.
+        self.checker = Checker(settings, metrics)
         connections = settings.max_concurrent_generations + 4
         self.local = OllamaBackend(
             base_url=settings.ollama_base_url, default_model=settings.generator_model, connections=connections
@@ -193,8 +200,28 @@ class GenerationService:
                 self._unusable(mode, model, attempt, exc)
                 yield {"event": "retry", "attempt": attempt, "reason": str(exc)}
                 continue
-            yield self.respond(mode, Outcome(project, completion, attempt))
+            response = self.respond(mode, Outcome(project, completion, attempt))
+            if self.checker.enabled:
+                response.checks = await self.check(response, deadline)
+                passed = sum(check.ok for check in response.checks)
+                yield {
+                    "event": "checks",
+                    "passed": passed,
+                    "failed": len(response.checks) - passed,
+                    "checks": [check.model_dump() for check in response.checks],
+                }
+            yield response
             return
+
+    async def check(self, response: GenerateResponse, deadline: Deadline) -> list[Check]:
+        """The checks of a response's files, within the request's deadline (app/checks). A bug of the checks
+        costs the checks, not the project the client waited for."""
+        try:
+            results = await self.checker.check([(item.path, item.content) for item in response.files], deadline)
+        except Exception:
+            logger.exception("the checks failed")
+            return []
+        return [_check(result) for result in results]
 
     def respond(self, mode: Mode, outcome: Outcome) -> GenerateResponse:
         project = outcome.project

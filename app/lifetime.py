@@ -40,6 +40,10 @@ class Deadline:
     def remaining(self) -> float:
         return self.end - self._loop.time()
 
+    def work_left(self) -> float:
+        """Seconds left for work on the request before it must stop, so that the answer still goes out in time."""
+        return self._work_end - self._loop.time()
+
     def call_end(self) -> float:
         """When a backend call that starts now must be over."""
         return min(self._loop.time() + self.call_seconds, self._work_end)

@@ -27,13 +27,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     # Settings are read here, not at import: tests override get_settings through dependency_overrides.
     try:
         settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+        # Checks the tools the settings name (app/checks): a missing one is a settings problem too.
+        service = GenerationService(settings, app.state.metrics)
     except InvalidSettings as exc:
         configure_logging("INFO")
         logger.error("invalid settings, not starting", extra={"problems": str(exc).splitlines()})
         app.state.startup_error_logged = True
         raise
     configure_logging(settings.log_level)
-    service = GenerationService(settings, app.state.metrics)
     app.state.generation = service
     app.state.publisher = publisher = Publisher(settings, app.state.metrics)
     app.state.body_limit = settings.max_request_bytes

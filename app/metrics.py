@@ -13,6 +13,8 @@ LLM_ERRORS_TOTAL: Final = "generator_llm_errors_total"
 INFLIGHT_GENERATIONS: Final = "generator_inflight_generations"
 CLOUD_REQUESTS_TOTAL: Final = "generator_cloud_requests_total"
 PUBLISHES_TOTAL: Final = "generator_publishes_total"
+CHECKS_TOTAL: Final = "generator_checks_total"
+CHECK_SECONDS: Final = "generator_check_seconds"
 
 #: Metric name -> its label names, as scraped (counters gain the `_total` suffix in the exposition).
 METRICS: Final[dict[str, tuple[str, ...]]] = {
@@ -24,6 +26,8 @@ METRICS: Final[dict[str, tuple[str, ...]]] = {
     INFLIGHT_GENERATIONS: (),
     CLOUD_REQUESTS_TOTAL: ("client", "result"),
     PUBLISHES_TOTAL: ("outcome",),
+    CHECKS_TOTAL: ("tool", "result"),
+    CHECK_SECONDS: ("tool",),
 }
 
 #: Values of the `result` label of generator_cloud_requests_total (`admitted` is what the cloud budget spends).
@@ -35,6 +39,20 @@ LLM_ERROR_REASONS: Final = ("unreachable", "timeout", "backend_status", "invalid
 #: Values of the `outcome` label of generator_publishes_total: published (`created`: straight to a new repository's
 #: default branch, `pull_request`) or refused/failed, by whose fault.
 PUBLISH_OUTCOMES: Final = ("created", "pull_request", "forbidden", "not_found", "conflict", "rate_limited", "failed")
+#: Values of the `tool` label of the check metrics, and of the `result` label of generator_checks_total
+#: (app/checks/model.py; tests/app/test_checks_service.py compares them).
+CHECK_TOOLS: Final = (
+    "python-compile",
+    "json",
+    "yaml",
+    "toml",
+    "kubernetes-validate",
+    "checkov",
+    "hadolint",
+    "actionlint",
+    "zizmor",
+)
+CHECK_RESULTS: Final = ("ok", "failed", "error")
 
 _LLM_BUCKETS: Final = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -97,6 +115,23 @@ class Metrics:
         # Every outcome from the start: an alert on the rate of failures needs the series before the first one.
         for outcome in PUBLISH_OUTCOMES:
             self.publishes.labels(outcome)
+        self.checks = Counter(
+            CHECKS_TOTAL.removesuffix("_total"),
+            "Checks of generated files by tool and result (ok, failed, or error: the tool could not say).",
+            METRICS[CHECKS_TOTAL],
+            registry=self.registry,
+        )
+        self.check_seconds = Histogram(
+            CHECK_SECONDS,
+            "Duration of one tool run on a generated project (in-process checks: their time on one project).",
+            METRICS[CHECK_SECONDS],
+            registry=self.registry,
+            buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+        )
+        # Every counter series exists from the start, so that rates and dashboards see zeros rather than nothing.
+        for tool in CHECK_TOOLS:
+            for result in CHECK_RESULTS:
+                self.checks.labels(tool, result)
 
 
 OTHER: Final = "other"

@@ -81,6 +81,17 @@ class PublishResult(BaseModel):
     created: bool = Field(description="Whether the repository is one the service created for this project.")
 
 
+class Check(BaseModel):
+    tool: Literal[
+        "python-compile", "json", "yaml", "toml", "kubernetes-validate", "checkov", "hadolint", "actionlint", "zizmor"
+    ]
+    path: str
+    ok: bool
+    message: str = Field(
+        description="What the tool found; for a check that could not run, `tool error: ...` or `skipped: ...`."
+    )
+
+
 class Usage(BaseModel):
     input_tokens: int
     output_tokens: int
@@ -97,6 +108,10 @@ class GenerateResponse(BaseModel):
     usage: Usage
     attempts: int
     publish: PublishResult | None = Field(default=None, description="Where the project was published, if asked.")
+    checks: list[Check] = Field(
+        default_factory=list,
+        description="Each check of each file (CHECKS_ENABLED): a failing check is reported, never fixed.",
+    )
 
 
 class HealthResponse(BaseModel):

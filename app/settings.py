@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     github_token: SecretStr | None = None
     # The mounted secret; it wins over GITHUB_TOKEN and is read on each use, so a rotated token needs no restart.
     github_token_file: Path | None = None
+    # Checks on every generated project (app/checks): the tools run as subprocesses, each within a time and an
+    # address-space bound; a missing tool stops the service at startup while checks are enabled.
+    checks_enabled: bool = True
+    checks_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    # RLIMIT_AS of each tool process: the Go runtime (actionlint) reserves about 600 MB of address space at start.
+    checks_memory_mb: int = Field(1024, ge=768, le=65_536)
+    checks_max_processes: int = Field(2, ge=1, le=64)
+    # Where hadolint, actionlint and zizmor are; unset: the folder of the Python running the service (its venv).
+    checks_bin_dir: Path | None = None
+    # checkov pins old versions of shared libraries, so it has a virtual environment of its own (app/Dockerfile);
+    # unset: `checkov` in CHECKS_BIN_DIR, else on PATH. Either way resolved once, at startup.
+    checkov_path: Path | None = None
 
     @field_validator("ollama_base_url", "cloud_llm_base_url", "github_api_url")
     @classmethod

@@ -53,7 +53,12 @@ PEAK_RSS_MB = 250.0
 
 #: The service runs as the container runs it (app/Dockerfile's CMD flags and malloc settings).
 CONTAINER_FLAGS = ("--no-access-log", "--log-config", "app/logging.json", "--http", "app.server:ReadTimeoutProtocol")
-CONTAINER_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
+CONTAINER_ENV = {
+    "MALLOC_ARENA_MAX": "2",
+    "MALLOC_MMAP_THRESHOLD_": "131072",
+    # The checks run, as in the container (CHECKS_ENABLED by default); checkov is where `make install` puts it.
+    "CHECKOV_PATH": str(ROOT / ".tools" / "checkov" / "bin" / "checkov"),
+}
 
 
 def serve_fake_backend(port: int) -> None:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,14 @@ from pulumi.runtime.sync_await import _ensure_event_loop
 
 from infra.render import RenderResult, run_program, write_render
 from tests.support import RenderStack, StackInput, stack_input
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The generator service finds checkov on PATH (`make unit` puts it there); a bare `pytest` run finds it too,
+    in the processes the tests start as well."""
+    checkov = Path(__file__).resolve().parents[1] / ".tools" / "checkov" / "bin" / "checkov"
+    if checkov.is_file():
+        os.environ.setdefault("CHECKOV_PATH", str(checkov))
 
 
 @pytest.fixture(autouse=True)

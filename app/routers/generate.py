@@ -24,11 +24,17 @@ from app.generation import GenerationService, Slot, parse_mode
 from app.lifetime import ClientGone, Deadline, RequestTimeout, watched
 from app.middleware import CLIENT_GONE, final_status, log_fields, set_final_status
 from app.offload import offload
+from app.paths import fold
 from app.project import MAX_TOTAL_BYTES, zip_project
 from app.publish.service import GenerationPublishing, generation_publishing
 from app.schemas import GenerateRequest, GenerateResponse
 
 logger = logging.getLogger("app.generate")
+
+#: The checks' counts in a zip response; the list itself is the archive's CHECKS_FILE.
+CHECKS_HEADER = "X-Prompt2Prod-Checks"
+#: The checks of a zip response, at the archive's root unless a project file already has that name.
+CHECKS_FILE = "CHECKS.json"
 
 # How long the final error event of a stream cut at its deadline may still take to go out.
 LAST_WORD_SECONDS = 1.0
@@ -239,8 +245,17 @@ async def generate(body: GenerateRequest, request: Request, service: GenerationD
         slot.release()
     log_fields(request.scope).update(files=len(result.files), attempts=result.attempts)
     if archive is not None:
-        return Response(archive, media_type=ZIP, headers={"Content-Disposition": 'attachment; filename="project.zip"'})
+        headers = {"Content-Disposition": 'attachment; filename="project.zip"'}
+        if result.checks:
+            passed = sum(check.ok for check in result.checks)
+            headers[CHECKS_HEADER] = f"passed={passed}, failed={len(result.checks) - passed}"
+        return Response(archive, media_type=ZIP, headers=headers)
     return Response(result.model_dump_json(), media_type=JSON)
+
+
+def _checks_file(result: GenerateResponse) -> str:
+    checks = [check.model_dump() for check in result.checks]
+    return json.dumps({"checks": checks}, indent=2, ensure_ascii=False) + "\n"
 
 
 async def _project(
@@ -255,10 +270,14 @@ async def _project(
 ) -> tuple[GenerateResponse, bytes | None]:
     """The project (published when asked), and its zip archive when asked for: all within the request's deadline."""
     result = service.respond(mode, await service.run(mode, prompt, model, deadline))
+    # Checked first: what is published is what the checks saw, and the answer reports both.
+    result.checks = await service.check(result, deadline)
     result = await publishing.result(result, deadline)
     if not zipped:
         return result, None
     pairs = [(item.path, item.content) for item in result.files]
+    if result.checks and not any(fold(path).split("/")[0] == fold(CHECKS_FILE) for path, _ in pairs):
+        pairs.append((CHECKS_FILE, _checks_file(result)))
     if sum(len(content) for _, content in pairs) < MAX_TOTAL_BYTES // 16:
         return result, zip_project(pairs)
     # Deflating megabytes takes long enough to hold up every other request.

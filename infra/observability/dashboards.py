@@ -151,6 +151,24 @@ def generator_dashboard() -> str:
                 ),
             )
         )
+        .with_row(db.Row("Checks on generated projects"))
+        .with_panel(
+            _series(
+                "Checks per second by tool and result (failed: a problem found; error: the tool could not say)",
+                "short",
+                _query(f"sum by (tool, result) (rate(generator_checks_total[{RATE}]))", "{{tool}} {{result}}"),
+            )
+        )
+        .with_panel(
+            _series(
+                "Tool run time p95 by tool",
+                "s",
+                _query(
+                    f"histogram_quantile(0.95, sum by (le, tool) (rate(generator_check_seconds_bucket[{RATE}])))",
+                    "{{tool}}",
+                ),
+            )
+        )
         .with_row(db.Row("Logs"))
         .with_panel(
             logs.Panel()

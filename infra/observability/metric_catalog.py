@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 GENERATOR_HISTOGRAMS: Final = frozenset(
-    {"generator_http_request_duration_seconds", "generator_llm_request_duration_seconds"}
+    {"generator_http_request_duration_seconds", "generator_llm_request_duration_seconds", "generator_check_seconds"}
 )
 GENERATOR_METRICS: Final = frozenset(
     {
@@ -21,6 +21,7 @@ GENERATOR_METRICS: Final = frozenset(
         "generator_inflight_generations",  # gauge
         "generator_cloud_requests_total",  # counter {client, result} (app/budget.py)
         "generator_publishes_total",  # counter {outcome} (app/publish/service.py)
+        "generator_checks_total",  # counter {tool, result} (app/checks)
         *(f"{name}_{suffix}" for name in GENERATOR_HISTOGRAMS for suffix in ("bucket", "sum", "count")),
     }
 )

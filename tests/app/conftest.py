@@ -94,6 +94,9 @@ async def service_factory(ollama: FakeOllama, cloud: FakeOpenAI) -> AsyncIterato
             "cloud_llm_model": "openai/gpt-4o-mini",
             "cloud_llm_api_key": cloud.api_key,
             "llm_timeout_seconds": 10,
+            # The checks run real tools for a second or more per new project: only the tests about them turn
+            # them on (tests/app/test_checks_*.py).
+            "checks_enabled": False,
         }
         values.update(overrides)
         context = serve(Settings(**values))

@@ -11,6 +11,7 @@ import pytest
 from app.metrics import METRICS
 from tests.app.conftest import RunningService, ServiceFactory, closed_port_url
 from tests.app.fakes import DEFAULT_MODEL, FakeOllama, FakeOpenAI
+from tests.support.checks import CHECKS_ON
 from tests.support.exposition import scrape, value
 
 
@@ -35,7 +36,7 @@ async def test_metrics_expose_the_design_names_and_labels(service: RunningServic
 async def test_every_documented_metric_is_exposed_with_exactly_its_labels(
     service_factory: ServiceFactory,
 ) -> None:
-    service = await service_factory(cloud_llm_base_url=closed_port_url())
+    service = await service_factory(cloud_llm_base_url=closed_port_url(), **CHECKS_ON)
     await service.client.post("/generate", json={"prompt": "x"})
     await service.client.post("/generate", json={"prompt": "x"}, headers={"x-llm-mode": "cloud"})
 

@@ -38,6 +38,8 @@ def test_the_settings_table_lists_every_setting_with_its_default() -> None:
         cell = documented[name]
         if default is None:
             assert cell == "unset", name
+        elif isinstance(default, bool):
+            assert cell == f"`{str(default).lower()}`", name
         elif isinstance(default, int | float):
             assert float(cell.strip("`")) == default, name
         else:
