@@ -15,6 +15,7 @@ from app.checks import Result
 from app.checks.documents import KUBERNETES_VERSION
 from app.project import ProjectFile
 from app.scaffold import scaffold
+from app.settings import Settings
 from infra import versions
 from tests.support.checks import (
     HARDENED_DEPLOYMENT,
@@ -99,7 +100,7 @@ def _project() -> list[tuple[str, str]]:
         ProjectFile("settings.json", '{"debug": false}\n'),
         ProjectFile("deploy/app.yaml", manifest(HARDENED_DEPLOYMENT, NETWORK_POLICY, HTTP_ROUTE)),
     ]
-    files, _, _ = scaffold(model, "demo")
+    files, _, _ = scaffold(model, "demo", settings=Settings())
     return [(item.path, item.content) for item in files] + [(path, spec[0]) for path, spec in BROKEN.items()]
 
 
