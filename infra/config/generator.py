@@ -101,7 +101,9 @@ class GeneratorConfig(Section):
     """The autoscaler's ceiling (at least `replicas`)."""
     target_cpu_utilization: int = Field(default=70, ge=10, le=100)
     """Average CPU use, in percent of the CPU request, above which the autoscaler adds pods."""
-    resources: Resources = Resources(cpu_request="100m", memory_request="192Mi", cpu_limit="1", memory_limit="512Mi")
+    # The checks on each generated project run checkov (about 190 MB) and hadolint, actionlint and zizmor beside the
+    # service (about 75 MB), two tool processes at a time (`CHECKS_MAX_PROCESSES`).
+    resources: Resources = Resources(cpu_request="100m", memory_request="384Mi", cpu_limit="1", memory_limit="1Gi")
     model: str = Field(default="llama3.2:3b", min_length=1)
     """`GENERATOR_MODEL`: the default local model; must be one of `ollama.models`."""
     max_concurrent_generations: PositiveInt = 8

@@ -38,6 +38,8 @@ from infra.gateway.routes import (
     GATEWAY_API,
     KGATEWAY_API,
     NOT_FOUND,
+    PROMPT_ROUTES,
+    PUBLISH_BODY_BYTES,
     REFERENCE_GRANT_API,
     auth_policy_spec,
     gateway_spec,
@@ -263,7 +265,15 @@ class Gateway(pulumi.ComponentResource):
             api_version=KGATEWAY_API,
             kind="TrafficPolicy",
             metadata=metadata("api-limits"),
-            spec=limits_policy_spec(config, API_ROUTES),
+            spec=limits_policy_spec(config, PROMPT_ROUTES),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-publish-limits",
+            api_version=KGATEWAY_API,
+            kind="TrafficPolicy",
+            metadata=metadata("publish-limits"),
+            spec=limits_policy_spec(config, ["publish"], PUBLISH_BODY_BYTES),
             opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
         )
         k8s.apiextensions.CustomResource(

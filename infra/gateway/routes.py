@@ -49,6 +49,11 @@ GENERATOR_PUBLIC_API: tuple[Endpoint, ...] = (
     ("GET", "Exact", "/ready"),
 )
 """The generator endpoints a client calls, all behind the API key; `/metrics` and the OpenAPI pages stay inside."""
+PUBLISH: Endpoint = ("POST", "Exact", "/publish")
+"""Publishing a generated project to GitHub: a route of its own, because its body is a whole project (the
+`publish-limits` policy admits `PUBLISH_BODY_BYTES`), not a prompt (`api-limits`, `gateway.maxRequestBytes`)."""
+PUBLISH_BODY_BYTES = 8 * 1024 * 1024
+"""The largest body the generator reads on `POST /publish` (its `PUBLISH_BODY_BYTES`; tests compare the two)."""
 OLLAMA_PUBLIC_API: tuple[Endpoint, ...] = (
     ("POST", "Exact", "/api/generate"),
     ("POST", "Exact", "/api/chat"),
@@ -174,6 +179,16 @@ def generator_route_spec(config: GatewayConfig) -> Spec:
     }
 
 
+def publish_route_spec(config: GatewayConfig) -> Spec:
+    """`POST /publish` on the generator's host -> the generator (which refuses it, naming why, where publishing is
+    off or the caller's key may not publish)."""
+    return {
+        "parentRefs": _parent(serving_listener(config)),
+        "hostnames": [config.generator_hostname],
+        "rules": [{"matches": endpoint_matches([PUBLISH]), "backendRefs": generator_backends(config.canary)}],
+    }
+
+
 def llm_route_spec(config: GatewayConfig) -> Spec:
     """`POST /generate` with `x-llm-mode: cloud` -> generator; Ollama's public API -> Ollama.
 
@@ -241,6 +256,7 @@ def route_specs(config: GatewayConfig, generation: GenerationBudget, apps_domain
     """Every HTTPRoute of the gateway by name, each rule that forwards to a workload with its timeouts."""
     routes = {
         "generator": generator_route_spec(config),
+        "publish": publish_route_spec(config),
         "llm": llm_route_spec(config),
         "grafana": grafana_route_spec(config),
     }
@@ -299,7 +315,7 @@ def reference_grant_specs(routes: dict[str, Spec]) -> dict[str, Spec]:
     }
 
 
-API_ROUTES: tuple[str, ...] = ("generator", "llm")
+API_ROUTES: tuple[str, ...] = ("generator", "publish", "llm")
 """The routes that forward to the generator or Ollama: behind the API key and the limits. The policies name these
 routes, never the Gateway: a policy on the Gateway would also cover the generated apps' routes, which are their
 users' public sites (no key, no platform limits)."""
@@ -337,9 +353,14 @@ def auth_policy_spec(route_names: Sequence[str], keys_secret: str) -> Spec:
     }
 
 
-def limits_policy_spec(config: GatewayConfig, route_names: Sequence[str]) -> Spec:
-    """kgateway TrafficPolicy on the API routes: request bodies above `maxRequestBytes` get 413, and a token
-    bucket of `requestsPerMinute` (refilled every minute, per gateway replica) answers the excess with 429.
+PROMPT_ROUTES: tuple[str, ...] = ("generator", "llm")
+"""The API routes whose bodies are prompts and chat requests (`api-limits`); `publish` has `publish-limits`."""
+
+
+def limits_policy_spec(config: GatewayConfig, route_names: Sequence[str], max_request_bytes: int | None = None) -> Spec:
+    """kgateway TrafficPolicy on the API routes: request bodies above `max_request_bytes` (default
+    `maxRequestBytes`) get 413, and a token bucket of `requestsPerMinute` (refilled every minute, per gateway
+    replica) answers the excess with 429.
 
     Grafana is left out on purpose: one dashboard load makes dozens of requests.
     """
@@ -347,7 +368,7 @@ def limits_policy_spec(config: GatewayConfig, route_names: Sequence[str]) -> Spe
         "targetRefs": [
             {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": name} for name in route_names
         ],
-        "buffer": {"maxRequestSize": str(config.max_request_bytes)},
+        "buffer": {"maxRequestSize": str(max_request_bytes or config.max_request_bytes)},
         "rateLimit": {
             "local": {
                 "tokenBucket": {

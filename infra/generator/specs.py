@@ -31,7 +31,9 @@ GITHUB_TOKEN_FILE = "github-token"  # noqa: S105 - a file name, not a token
 
 # The UID/GID the image's non-root user has (app/Dockerfile); the pod enforces it.
 RUN_AS_ID = 10001
-TMP_SIZE_LIMIT = "64Mi"
+# The checks on generated projects (app/checks) write each project (at most 4 MiB) to a folder of its own here, one
+# per tool run, for up to `maxConcurrentGenerations` projects at once.
+TMP_SIZE_LIMIT = "256Mi"
 
 
 def object_name(track: Track) -> str:
@@ -201,6 +203,10 @@ def generator_pod_spec(
         # Service links would inject e.g. GENERATOR_PORT=tcp://… for the `generator` Service, which collides with
         # the app's own GENERATOR_* settings.
         "enable_service_links": False,
+        # The checks kill a tool's whole process group at its timeout; its orphans are re-parented to PID 1, which
+        # must reap them. Shared, PID 1 is the pod's pause process (which does); alone, it would be uvicorn (which
+        # does not), and every killed tool would stay a zombie.
+        "share_process_namespace": True,
         # Secret files are mounted 0440: group ownership (fsGroup) is what lets the app read them.
         "security_context": pod_spec.pod_security_context(RUN_AS_ID, fs_group=True),
         "termination_grace_period_seconds": GenerationBudget.from_config(config).grace_period_seconds,

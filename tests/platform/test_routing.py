@@ -91,15 +91,20 @@ def test_every_timeout_follows_a_longer_request_budget(stack_render: LoadStack) 
     policy a silent response (a JSON answer sends nothing until the end) would be cut at 300 s."""
     render = stack_render("dev", {"generator": {"requestTimeoutSeconds": 600}})
     timeouts: dict[str, Any] = {
-        name: [rule.get("timeouts") for rule in route(render, name)["spec"]["rules"]] for name in ("generator", "llm")
+        name: [rule.get("timeouts") for rule in route(render, name)["spec"]["rules"]]
+        for name in ("generator", "publish", "llm")
     }
-    assert timeouts == {"generator": [{"request": "605s"}], "llm": [{"request": "605s"}, {"request": "605s"}]}
+    assert timeouts == {
+        "generator": [{"request": "605s"}],
+        "publish": [{"request": "605s"}],
+        "llm": [{"request": "605s"}, {"request": "605s"}],
+    }
     assert stream_idle_seconds(render, route(render, "llm")) == 605
     assert timeout_problems(render) == []
 
     broken = render.broken(lambda r: r.objects.remove(r.one("TrafficPolicy", "gateway", "api-streams")))
     assert stream_idle_seconds(broken, route(broken, "llm")) == ENVOY_STREAM_IDLE_SECONDS
-    assert len(timeout_problems(broken)) == 3
+    assert len(timeout_problems(broken)) == 4
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("245s", 245), ("1m30s", 90), ("1h", 3600), ("500ms", 0.5)])

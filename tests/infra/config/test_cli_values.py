@@ -144,7 +144,7 @@ def test_real_mistakes_are_still_refused_naming_the_key(key: str, stored: Any, e
 
 
 def test_setting_one_key_of_a_section_keeps_the_sections_other_values() -> None:
-    """`generator.resources.cpuLimit` alone once dropped memoryRequest from the generator's 192Mi to the class
+    """`generator.resources.cpuLimit` alone once dropped memoryRequest from the generator's 384Mi to the class
     default 128Mi, and `systemPool.maxCount` alone made vmSize and minCount required."""
     document = minimal_config("prod")
     set_path(document, "generator.resources.cpuLimit", 2)
@@ -153,7 +153,7 @@ def test_setting_one_key_of_a_section_keeps_the_sections_other_values() -> None:
 
     platform = load(document).platform
 
-    assert platform.generator.resources.memory_request == "192Mi"
+    assert platform.generator.resources.memory_request == "384Mi"
     assert platform.ollama.resources.memory_request == "4Gi"
     assert (platform.cluster.aks.system_pool.vm_size, platform.cluster.aks.system_pool.min_count) == (
         "Standard_D4ds_v5",

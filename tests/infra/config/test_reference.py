@@ -22,7 +22,7 @@ def row(key: str) -> KeyRow:
 @pytest.mark.parametrize(
     ("key", "dev", "prod"),
     [
-        ("generator.resources.memoryRequest", "`192Mi`", "`192Mi`"),
+        ("generator.resources.memoryRequest", "`384Mi`", "`384Mi`"),
         ("ollama.resources.cpuRequest", "`1`", "`1`"),
         ("ollama.resources.memoryLimit", "`8Gi`", "`8Gi`"),
         ("observability.prometheus.resources.memoryLimit", "`2Gi`", "`2Gi`"),

@@ -227,7 +227,7 @@ def test_prod_objects_with_tls_and_canary_match_the_gateway_api_schemas(render_s
         if document["apiVersion"].startswith("gateway.networking.k8s.io/"):
             assert validate_custom_resource(document) == [], document["metadata"]["name"]
             checked += 1
-    assert checked == 8  # the Gateway, 4 HTTPRoutes (with the https redirect) and 3 ReferenceGrants
+    assert checked == 9  # the Gateway, 5 HTTPRoutes (with the https redirect) and 3 ReferenceGrants
 
 
 def test_the_schema_gate_rejects_a_bad_header_match_type() -> None:

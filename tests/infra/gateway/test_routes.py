@@ -100,7 +100,7 @@ def test_ollama_public_api_reaches_ollama_with_its_method_only(method: str, kind
 
 def test_api_routes_carry_the_api_key_policy_that_names_the_client_for_the_generator() -> None:
     spec = auth_policy_spec(API_ROUTES, "api-key-secrets")
-    assert [ref["name"] for ref in spec["targetRefs"]] == ["generator", "llm"]
+    assert [ref["name"] for ref in spec["targetRefs"]] == ["generator", "publish", "llm"]
     assert spec["apiKeyAuth"] == {
         "keySources": [{"header": "x-api-key"}],
         "forwardCredential": False,
@@ -151,7 +151,7 @@ def test_without_tls_the_gateway_serves_plain_http_only_and_routes_attach_to_the
         "HTTP",
     ]
     routes = route_specs(config, BUDGET, APPS_DOMAIN)
-    assert sorted(routes) == ["generator", "grafana", "llm"]
+    assert sorted(routes) == ["generator", "grafana", "llm", "publish"]
     assert {route["parentRefs"][0]["sectionName"] for route in routes.values()} == {"http"}
 
 
