@@ -60,7 +60,9 @@ def output_lines(process: subprocess.Popen[bytes]) -> list[str]:
 
 
 async def test_every_line_is_json_from_the_first(ollama: FakeOllama) -> None:
-    env = {"OLLAMA_BASE_URL": ollama.url, "GENERATOR_MODEL": DEFAULT_MODEL}
+    # The checks' log lines are JSON like the rest; off here, because checkov takes seconds on a project's manifests
+    # (tests/app/test_checks_service.py runs them over HTTP).
+    env = {"OLLAMA_BASE_URL": ollama.url, "GENERATOR_MODEL": DEFAULT_MODEL, "CHECKS_ENABLED": "false"}
     async with container(env) as (url, process):
         await wait_for_health(url, process)
         async with httpx.AsyncClient(base_url=url) as client:
