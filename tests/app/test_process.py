@@ -60,8 +60,8 @@ def output_lines(process: subprocess.Popen[bytes]) -> list[str]:
 
 
 async def test_every_line_is_json_from_the_first(ollama: FakeOllama) -> None:
-    # The checks' log lines are JSON like the rest; off here, because checkov takes seconds on a project's manifests
-    # (tests/app/test_checks_service.py runs them over HTTP).
+    # Checks off: checkov takes seconds on a project's manifests, more than this client waits (they are tested over
+    # HTTP in tests/app/test_checks_service.py).
     env = {"OLLAMA_BASE_URL": ollama.url, "GENERATOR_MODEL": DEFAULT_MODEL, "CHECKS_ENABLED": "false"}
     async with container(env) as (url, process):
         await wait_for_health(url, process)
