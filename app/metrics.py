@@ -39,20 +39,6 @@ LLM_ERROR_REASONS: Final = ("unreachable", "timeout", "backend_status", "invalid
 #: Values of the `outcome` label of generator_publishes_total: published (`created`: straight to a new repository's
 #: default branch, `pull_request`) or refused/failed, by whose fault.
 PUBLISH_OUTCOMES: Final = ("created", "pull_request", "forbidden", "not_found", "conflict", "rate_limited", "failed")
-#: Values of the `tool` label of the check metrics, and of the `result` label of generator_checks_total
-#: (app/checks/model.py; tests/app/test_checks_service.py compares them).
-CHECK_TOOLS: Final = (
-    "python-compile",
-    "json",
-    "yaml",
-    "toml",
-    "kubernetes-validate",
-    "checkov",
-    "hadolint",
-    "actionlint",
-    "zizmor",
-)
-CHECK_RESULTS: Final = ("ok", "failed", "error")
 
 _LLM_BUCKETS: Final = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -128,10 +114,6 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
         )
-        # Every counter series exists from the start, so that rates and dashboards see zeros rather than nothing.
-        for tool in CHECK_TOOLS:
-            for result in CHECK_RESULTS:
-                self.checks.labels(tool, result)
 
 
 OTHER: Final = "other"

@@ -97,6 +97,13 @@ def start_service(
     )
 
 
+def start_backend(module: str, flag: str) -> tuple[subprocess.Popen[bytes], str]:
+    """A bench's own backend (`python -m <module> <flag> PORT`) on a free loopback port, and its URL."""
+    port = free_port()
+    backend = subprocess.Popen([sys.executable, "-m", module, flag, str(port)], cwd=ROOT)
+    return backend, f"http://127.0.0.1:{port}"
+
+
 def print_verdicts(verdicts: list[tuple[str, bool]]) -> bool:
     """PASS/FAIL per target; True when all pass."""
     print()
@@ -274,11 +281,9 @@ def main() -> int:
     if args.serve_fake_backend:
         serve_fake_backend(args.serve_fake_backend)
         return 0
-    backend_port, service_port = free_port(), free_port()
-    backend_url = f"http://127.0.0.1:{backend_port}"
+    backend, backend_url = start_backend("bench.app", "--serve-fake-backend")
+    service_port = free_port()
     service_url = f"http://127.0.0.1:{service_port}"
-    python = sys.executable
-    backend = subprocess.Popen([python, "-m", "bench.app", "--serve-fake-backend", str(backend_port)], cwd=ROOT)
     env = {
         "OLLAMA_BASE_URL": backend_url,
         "GENERATOR_MODEL": MODEL,

@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import random
 import subprocess
-import sys
 import time
 from collections import Counter
 from contextlib import suppress
@@ -28,7 +27,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.app import ROOT, free_port, print_verdicts, start_service, stop, wait_until_up
+from bench.app import free_port, print_verdicts, start_backend, start_service, stop, wait_until_up
 
 REQUESTS = 3000
 CONCURRENCY = 8  # clients, as many as the platform's default generation slots
@@ -259,10 +258,9 @@ def main() -> int:
     if args.serve_hostile_backend:
         serve_hostile_backend(args.serve_hostile_backend)
         return 0
-    backend_port, service_port = free_port(), free_port()
-    backend_url, service_url = f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{service_port}"
-    python = sys.executable
-    backend = subprocess.Popen([python, "-m", "bench.soak", "--serve-hostile-backend", str(backend_port)], cwd=ROOT)
+    backend, backend_url = start_backend("bench.soak", "--serve-hostile-backend")
+    service_port = free_port()
+    service_url = f"http://127.0.0.1:{service_port}"
     env = {
         "OLLAMA_BASE_URL": backend_url,
         "GENERATOR_MODEL": "soak-model",

@@ -1,26 +1,16 @@
 """One check's result, and the names of the tools (the `tool` of a result and of the metrics' labels)."""
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 Tool = Literal[
     "python-compile", "json", "yaml", "toml", "kubernetes-validate", "checkov", "hadolint", "actionlint", "zizmor"
 ]
-TOOLS: Final[tuple[Tool, ...]] = (
-    "python-compile",
-    "json",
-    "yaml",
-    "toml",
-    "kubernetes-validate",
-    "checkov",
-    "hadolint",
-    "actionlint",
-    "zizmor",
-)
+TOOLS: Final[tuple[Tool, ...]] = get_args(Tool)
 #: `ok`: the file passed; `failed`: the tool found a problem in it; `error`: the tool could not say (it crashed,
 #: timed out, ran out of memory, or was skipped because the request's deadline was near).
 Outcome = Literal["ok", "failed", "error"]
-OUTCOMES: Final[tuple[Outcome, ...]] = ("ok", "failed", "error")
+OUTCOMES: Final[tuple[Outcome, ...]] = get_args(Outcome)
 #: A message longer than this is cut: a tool may report thousands of findings on a hostile file.
 MAX_MESSAGE_CHARS: Final = 2000
 

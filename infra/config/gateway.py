@@ -19,6 +19,14 @@ ClientName = Annotated[str, matching(CLIENT_NAME_PATTERN, CLIENT_NAME_RULE)]
 """The name of one API key: what the gateway forwards to the generator once the key is accepted."""
 
 
+def distinct_client_names(value: list[str]) -> list[str]:
+    """The names, refused when one is listed twice (each names one key)."""
+    repeated = sorted({name for name in value if value.count(name) > 1})
+    if repeated:
+        raise ValueError(f"client names must be unique: {', '.join(repeated)} listed more than once")
+    return value
+
+
 class CanaryConfig(Section):
     """A second generator version behind the same hostname (the generator component deploys it)."""
 
@@ -96,10 +104,7 @@ class GatewayConfig(Section):
     @field_validator("api_clients")
     @classmethod
     def _distinct_clients(cls, value: list[str]) -> list[str]:
-        repeated = sorted({name for name in value if value.count(name) > 1})
-        if repeated:
-            raise ValueError(f"client names must be unique: {', '.join(repeated)} listed more than once")
-        return value
+        return distinct_client_names(value)
 
     @field_validator("tls")
     @classmethod

@@ -16,7 +16,7 @@ from infra.config.base import (
     matching,
 )
 from infra.config.environments import enough_replicas, reachable_hostname
-from infra.config.gateway import ClientName
+from infra.config.gateway import ClientName, distinct_client_names
 
 ImageDigest = Annotated[
     str, matching(r"^sha256:[0-9a-f]{64}$", "an image digest (sha256: followed by 64 lower-case hex digits)")
@@ -69,10 +69,7 @@ class PublishingSettings(Section):
     @field_validator("clients")
     @classmethod
     def _distinct_clients(cls, value: list[str]) -> list[str]:
-        repeated = sorted({name for name in value if value.count(name) > 1})
-        if repeated:
-            raise ValueError(f"client names must be unique: {', '.join(repeated)} listed more than once")
-        return value
+        return distinct_client_names(value)
 
     @model_validator(mode="after")
     def _owners_and_clients_together(self) -> PublishingSettings:

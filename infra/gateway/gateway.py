@@ -260,30 +260,21 @@ class Gateway(pulumi.ComponentResource):
                 spec=spec,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
             )
-        k8s.apiextensions.CustomResource(
-            f"{name}-limits",
-            api_version=KGATEWAY_API,
-            kind="TrafficPolicy",
-            metadata=metadata("api-limits"),
-            spec=limits_policy_spec(config, PROMPT_ROUTES),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
-        )
-        k8s.apiextensions.CustomResource(
-            f"{name}-publish-limits",
-            api_version=KGATEWAY_API,
-            kind="TrafficPolicy",
-            metadata=metadata("publish-limits"),
-            spec=limits_policy_spec(config, ["publish"], PUBLISH_BODY_BYTES),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
-        )
-        k8s.apiextensions.CustomResource(
-            f"{name}-streams",
-            api_version=KGATEWAY_API,
-            kind="TrafficPolicy",
-            metadata=metadata("api-streams"),
-            spec=stream_idle_policy_spec(args.generation_budget, API_ROUTES),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
-        )
+        # Resource-name suffix -> (the TrafficPolicy's name, its spec).
+        traffic_policies = {
+            "limits": ("api-limits", limits_policy_spec(config, PROMPT_ROUTES)),
+            "publish-limits": ("publish-limits", limits_policy_spec(config, ["publish"], PUBLISH_BODY_BYTES)),
+            "streams": ("api-streams", stream_idle_policy_spec(args.generation_budget, API_ROUTES)),
+        }
+        for suffix, (policy_name, spec) in traffic_policies.items():
+            k8s.apiextensions.CustomResource(
+                f"{name}-{suffix}",
+                api_version=KGATEWAY_API,
+                kind="TrafficPolicy",
+                metadata=metadata(policy_name),
+                spec=spec,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after_crds),
+            )
         k8s.networking.v1.NetworkPolicy(
             f"{name}-data-plane",
             metadata=metadata(f"{topology.GATEWAY_NAME}-data-plane"),

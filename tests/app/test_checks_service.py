@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from app.checks import TOOLS
-from app.metrics import CHECK_RESULTS, CHECK_TOOLS
 from tests.app.conftest import RunningService, ServiceFactory
 from tests.app.fakes import FakeOllama, project_answer
 from tests.support.checks import CHECKS_ON
@@ -149,6 +148,9 @@ async def test_with_checks_disabled_nothing_is_checked(service: RunningService) 
     assert "checks" not in [json.loads(line)["event"] for line in stream.text.splitlines()]
 
 
-def test_the_metric_labels_are_the_tools_and_outcomes() -> None:
-    assert CHECK_TOOLS == TOOLS
-    assert CHECK_RESULTS == ("ok", "failed", "error")
+async def test_every_tool_and_result_series_exists_before_any_check(service: RunningService) -> None:
+    metrics = (await service.client.get("/metrics")).text
+
+    for tool in TOOLS:
+        for result in ("ok", "failed", "error"):
+            assert f'generator_checks_total{{result="{result}",tool="{tool}"}} 0.0' in metrics

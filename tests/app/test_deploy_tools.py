@@ -12,15 +12,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import kubernetes_validate
 import pytest
 import yaml
 
 from app.paths import CI_WORKFLOW, DEPLOY_MANIFESTS
 from tests.app.conftest import RunningService
 from tests.app.fakes import FakeOllama, project_answer
-from tests.support import CHECKOV, KUBERNETES_VERSION, REPO
-from tests.support.crd_schemas import validate_custom_resource
+from tests.support import CHECKOV, REPO
+from tests.support.crd_schemas import validate_manifest
 
 PROJECTS = {
     "python": [
@@ -60,14 +59,9 @@ def test_the_manifests_are_valid_kubernetes_and_gateway_api_objects(generated: P
     problems: list[str] = []
     for path in (Path(p) for manifest in DEPLOY_MANIFESTS for p in paths(generated, manifest)):
         document = yaml.safe_load(path.read_text())
-        try:
-            kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as error:
-            problems.append(f"{path}: {error.message}")
-        except kubernetes_validate.SchemaNotFoundError:
-            outcome = validate_custom_resource(document)
-            assert outcome is not None, f"{path}: no schema to check {document['kind']} against"
-            problems.extend(f"{path}: {message}" for message in outcome)
+        outcome = validate_manifest(document)
+        assert outcome is not None, f"{path}: no schema to check {document['kind']} against"
+        problems.extend(f"{path}: {message}" for message in outcome)
     assert not problems, "\n".join(problems)
 
 

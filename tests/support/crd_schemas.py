@@ -1,7 +1,8 @@
 """Schemas and validators of the custom resources the platform declares, from packages that ship them.
 
 `validate_custom_resource(document)` returns the list of problems (empty when valid), or None when no
-schema for that apiVersion/kind is known here — the caller counts and reports those.
+schema for that apiVersion/kind is known here — the caller counts and reports those. `validate_manifest(document)`
+checks any object: strictly against the Kubernetes version's schema, or else as a custom resource.
 
 Sources:
 - `LOADERS`: openAPIV3Schema documents (e.g. from a package that ships CRD YAMLs), checked with jsonschema;
@@ -19,7 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.support import run
+import kubernetes_validate
+
+from tests.support import KUBERNETES_VERSION, run
 
 SchemaLoader = Callable[[str, str], dict[str, Any] | None]
 Validator = Callable[[dict[str, Any]], list[str] | None]
@@ -66,3 +69,14 @@ def validate_custom_resource(document: dict[str, Any]) -> list[str] | None:
                 for error in validator.iter_errors(document)
             ]
     return None
+
+
+def validate_manifest(document: dict[str, Any]) -> list[str] | None:
+    """Problems of a Kubernetes object (strict: no unknown field), or of a custom resource; None when no schema."""
+    try:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return [f"{error.message} at {'/'.join(map(str, error.absolute_path))}"]
+    except kubernetes_validate.SchemaNotFoundError:
+        return validate_custom_resource(document)
+    return []
