@@ -11,9 +11,17 @@ names; no `${{ }}` expression inside a `run:` script (values reach scripts as en
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, Literal
 
-from app.deploy_scaffold import CONTAINER, app_host, image_repository
+from app.deploy_scaffold import (
+    CONTAINER,
+    SCAFFOLD_CACHE_SIZE,
+    app_host,
+    hosting_key,
+    hosting_settings,
+    image_repository,
+)
 from app.paths import DEPLOY_FOLDER
 from app.settings import Settings
 from app.yaml_text import to_yaml
@@ -151,8 +159,21 @@ def deploy_job(project: str, settings: Settings) -> dict[str, Any]:
     }
 
 
-def ci_workflow(language: Literal["python", "node", "unknown"], project: str, settings: Settings) -> str:
+Language = Literal["python", "node", "unknown"]
+
+
+def ci_workflow(language: Language, project: str, settings: Settings) -> str:
     """The workflow's YAML text; `project` names the deployment (unused for an unknown language, which has none)."""
+    return _workflow_text(language, project, hosting_key(settings))
+
+
+@lru_cache(maxsize=SCAFFOLD_CACHE_SIZE)
+def _workflow_text(language: Language, project: str, hosting: tuple[str, ...]) -> str:
+    return workflow_text(language, project, hosting_settings(hosting))
+
+
+def workflow_text(language: Language, project: str, settings: Settings) -> str:
+    """`ci_workflow`, emitted anew."""
     steps = {"python": _PYTHON_STEPS, "node": _NODE_STEPS, "unknown": _GENERIC_STEPS}[language]
     build = _GENERIC_BUILD_STEP if language == "unknown" else _BUILD_STEP
     jobs: dict[str, Any] = {

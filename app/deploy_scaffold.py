@@ -20,6 +20,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, Final
 
 from app.paths import DEPLOY_MANIFESTS
@@ -270,4 +271,27 @@ def manifest_objects(project: str, settings: Settings) -> dict[str, dict[str, An
 
 def deploy_manifests(project: str, settings: Settings) -> dict[str, str]:
     """Path under the project -> the YAML text of its manifest; `project` must be a valid name (`dns_label`)."""
-    return {path: to_yaml(document) for path, document in manifest_objects(project, settings).items()}
+    return dict(_manifest_texts(project, hosting_key(settings)))
+
+
+HOSTING_SETTINGS: Final = ("apps_domain", "apps_namespace", "registry_server", "gateway_name", "gateway_namespace")
+"""The only settings a project's deployment reads (tests/app/test_deploy_scaffold.py checks that it reads no other)."""
+# Emitting the manifests and the workflow costs about 2 ms of CPU per generation on the event loop; their text
+# depends only on the project's name and language and these settings, so each is emitted once (bench/app.py).
+SCAFFOLD_CACHE_SIZE: Final = 512
+
+
+def hosting_key(settings: Settings) -> tuple[str, ...]:
+    return tuple(str(getattr(settings, name)) for name in HOSTING_SETTINGS)
+
+
+def hosting_settings(key: tuple[str, ...]) -> Settings:
+    """Settings holding just the values of `key` (taken from validated settings): all that deployment reads."""
+    values: dict[str, Any] = dict(zip(HOSTING_SETTINGS, key, strict=True))
+    return Settings.model_construct(**values)
+
+
+@lru_cache(maxsize=SCAFFOLD_CACHE_SIZE)
+def _manifest_texts(project: str, hosting: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    objects = manifest_objects(project, hosting_settings(hosting))
+    return tuple((path, to_yaml(document)) for path, document in objects.items())

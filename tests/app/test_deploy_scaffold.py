@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
-from app.ci_workflow import ACTIONS, ENVIRONMENT, ci_workflow
-from app.deploy_scaffold import deploy_manifests, dns_label, manifest_objects, project_name
+from app.ci_workflow import ACTIONS, ENVIRONMENT, ci_workflow, workflow_text
+from app.deploy_scaffold import HOSTING_SETTINGS, deploy_manifests, dns_label, manifest_objects, project_name
 from app.paths import CI_WORKFLOW, DEPLOY_MANIFESTS
 from app.project import SCAFFOLD_RESERVE_BYTES, ProjectFile
 from app.scaffold import scaffold
 from app.settings import Settings
+from app.yaml_text import to_yaml
 from tests.support import WORKFLOWS
 
 SETTINGS = Settings(
@@ -294,3 +295,30 @@ def test_the_scaffolding_fits_the_room_the_size_caps_keep_for_it(files: list[Pro
     scaffolded, _, added = scaffold(list(files), "", settings=longest, project="p" * 63)
 
     assert sum(len(item.content.encode()) for item in scaffolded if item.path in added) <= SCAFFOLD_RESERVE_BYTES
+
+
+class _Recording:
+    """Settings that note every setting read of them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> object:
+        self.read.add(name)
+        return getattr(self.settings, name)
+
+
+def test_the_deployment_reads_only_the_hosting_settings_it_is_cached_by() -> None:
+    """The manifests and the workflow are emitted once per project and hosting settings: a setting read beyond
+    those would be taken from the first generation's settings for every later one."""
+    recording = _Recording(Settings(apps_domain="apps.example.com", registry_server="registry.example.com"))
+    manifest_objects("demo", recording)  # type: ignore[arg-type]
+    for language in ("python", "node", "unknown"):
+        workflow_text(language, "demo", recording)  # type: ignore[arg-type]
+
+    assert recording.read <= set(HOSTING_SETTINGS)
+    assert deploy_manifests("demo", recording.settings) == {
+        path: to_yaml(document) for path, document in manifest_objects("demo", recording.settings).items()
+    }
+    assert ci_workflow("node", "demo", recording.settings) == workflow_text("node", "demo", recording.settings)
