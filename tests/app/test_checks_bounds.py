@@ -19,6 +19,7 @@ import pytest
 import uvloop
 
 from app.checks import Checker
+from app.checks.documents import check_file
 from app.lifetime import Deadline
 from app.metrics import Metrics
 from app.settings import Settings
@@ -167,3 +168,21 @@ async def test_concurrent_generations_with_the_same_files_share_one_tool_run(tmp
 
     assert runs.read_text().count("run") == 1
     assert {r.outcome for batch in results for r in batch} == {"ok"}
+
+
+def test_a_yaml_alias_bomb_is_reported_and_never_handed_to_checkov() -> None:
+    """507 bytes that expand to millions of nodes: checkov, which expands aliases too, reached 900 MB on it."""
+    bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+    bomb += "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for level in "bcdefgh":
+        previous = chr(ord(level) - 1)
+        bomb += f"{level}: &{level} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"
+    bomb += "data: *h\n"
+
+    checked = check_file("k8s/bomb.yaml", bomb)
+
+    assert checked.role is None
+    by_tool = {result.tool: result for result in checked.results}
+    assert by_tool["checkov"].outcome == "failed"
+    assert by_tool["checkov"].message.startswith("not scanned: more than 50000 nodes")
+    assert "more than 50000 nodes" in by_tool["kubernetes-validate"].message
