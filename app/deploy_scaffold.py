@@ -39,6 +39,7 @@ CONTAINER: Final = "app"
 #: The UID and GID the scaffolded Dockerfiles create, and the pod runs as (checkov wants 10000 or more).
 RUN_AS: Final = 10001
 FALLBACK_PREFIX: Final = "app"
+SUFFIX_CHARS: Final = 8
 # kgateway labels a Gateway's proxy pods with the Gateway's name; the platform's own NetworkPolicies select them so.
 GATEWAY_POD_LABEL: Final = "gateway.networking.k8s.io/gateway-name"
 # CoreDNS carries this label on K3s and on AKS.
@@ -92,15 +93,16 @@ def _declared_name(files: Iterable[ProjectFile]) -> object:
 
 
 def project_name(files: list[ProjectFile]) -> str:
-    """The project's name: what its package.json or pyproject.toml declares, made a valid DNS label; else
-    `app-<8 hex digits>`, from the files, so that two unnamed projects do not take each other's place."""
-    declared = dns_label(_declared_name(files))
-    if declared is not None:
-        return declared
+    """The project's name: what its package.json or pyproject.toml declares, made a valid DNS label (else `app`),
+    then `-<8 hex digits>` of the files. Every generated app shares the apps namespace: models name projects
+    `todo-api` again and again, and without the suffix the second one deployed would take over the first one's
+    Deployment, Service and host."""
     digest = hashlib.sha256()
     for item in files:
         digest.update(item.path.encode() + b"\0" + item.content.encode() + b"\0")
-    return f"{FALLBACK_PREFIX}-{digest.hexdigest()[:8]}"
+    suffix = f"-{digest.hexdigest()[:SUFFIX_CHARS]}"
+    declared = dns_label(_declared_name(files)) or FALLBACK_PREFIX
+    return declared[: MAX_NAME_CHARS - len(suffix)].rstrip("-") + suffix
 
 
 def _checked(project: str) -> str:

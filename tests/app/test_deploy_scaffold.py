@@ -78,10 +78,18 @@ def test_any_declared_name_becomes_a_valid_label_or_none(raw: object, expected: 
     [
         ([ProjectFile("package.json", json.dumps({"name": "@me/My App"})), *NODE_FILES], "my-app"),
         ([ProjectFile("pyproject.toml", '[project]\nname = "Weather_Bot"\n'), *PYTHON_FILES], "weather-bot"),
+        ([ProjectFile("package.json", json.dumps({"name": "x" * 100})), *NODE_FILES], "x" * 54),
     ],
 )
-def test_the_name_is_the_one_the_project_declares(files: list[ProjectFile], expected: str) -> None:
-    assert project_name(files) == expected
+def test_the_name_is_the_one_the_project_declares_and_its_own(files: list[ProjectFile], expected: str) -> None:
+    name = project_name(files)
+    other = project_name([*files, ProjectFile("extra.txt", "another project of the same name\n")])
+
+    assert re.fullmatch(rf"{expected}-[0-9a-f]{{8}}", name)
+    assert DNS_1035_LABEL.fullmatch(name)
+    # Two projects declaring the same name do not take over each other's Deployment, Service and host.
+    assert other != name
+    assert other.startswith(f"{expected}-")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ NDJSON progress events, in both local and cloud mode.
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -244,7 +245,9 @@ async def test_the_deployment_follows_the_services_settings_not_the_model(
 
     files = {item["path"]: item["content"] for item in body["files"]}
     route = yaml.safe_load(files["deploy/httproute.yaml"])["spec"]
-    assert route["hostnames"] == ["todo-api.apps.example.com"]
+    (host,) = route["hostnames"]
+    assert re.fullmatch(r"todo-api-[0-9a-f]{8}\.apps\.example\.com", host)
+    name = host.split(".")[0]
     assert route["parentRefs"][0]["name"] == "edge"
     deploy_env = yaml.safe_load(files[".github/workflows/ci.yml"])["jobs"]["deploy"]["env"]
-    assert deploy_env["IMAGE"] == "registry.example.com/todo-api"
+    assert deploy_env["IMAGE"] == f"registry.example.com/{name}"
