@@ -193,7 +193,10 @@ def copy_tree(repo: Path, destination: Path) -> None:
 def pytest_command(tests: Sequence[str], *, fail_fast: bool = True) -> list[str]:
     """Fail fast, in one process, for a mutant; all of it, on both cores (pytest-xdist), for the baseline."""
     mode = ["-x"] if fail_fast else ["-n", "2"]
-    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *mode, *tests]
+    # Native tracebacks: pytest's own re-parse the failing test's source with `ast`, which on CPython 3.11.7 can
+    # crash pytest itself ("AST constructor recursion depth mismatch") while a worker thread of the service under
+    # test compiles generated Python, turning a caught mutant into an internal error (exit 3).
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=native", *mode, *tests]
 
 
 def _failures(output: str) -> str:
