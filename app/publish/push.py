@@ -228,7 +228,9 @@ class Push:
             raise answer(exc, f"create the branch {branch!r} in {self.job.repository}") from None
 
     async def _pull_request(self, repo: _Repository, branch: str) -> str:
-        title = self.job.message.splitlines()[0][:200]
+        # The message's first line that says something (it has one, by its schema): GitHub refuses an empty title,
+        # and by now the branch exists.
+        title = next(line.strip() for line in self.job.message.splitlines() if line.strip())[:200]
         body = {"title": title, "head": branch, "base": repo.default_branch, "body": self.job.message}
         pull = await self._call(
             f"open a pull request from {branch!r} in {self.job.repository}", "POST", f"{self.repo_path}/pulls", body

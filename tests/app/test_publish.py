@@ -129,6 +129,18 @@ async def test_an_existing_repository_gets_a_branch_and_a_pull_request_and_keeps
     assert repo.pulls[0]["base"] == "main"
 
 
+async def test_the_pull_requests_title_is_the_messages_first_line_that_says_something(
+    service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any]
+) -> None:
+    repo = github.state.existing("acme", "shop", {"README.md": "old\n"})
+    service = await service_factory(**publishing)
+
+    response = await publish(service, "acme/shop", message="\n   \n  Add the shop\n\nWith a body.")
+
+    assert response.status_code == 200, response.text
+    assert repo.pulls[0]["title"] == "Add the shop"
+
+
 async def test_a_protected_default_branch_is_never_pushed_to(
     service_factory: ServiceFactory, github: FakeGitHub, publishing: dict[str, Any]
 ) -> None:
