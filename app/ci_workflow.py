@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 from app.deploy_scaffold import (
     CONTAINER,
     SCAFFOLD_CACHE_SIZE,
-    app_host,
+    app_url,
     hosting_key,
     hosting_settings,
     image_repository,
@@ -129,7 +129,7 @@ def deploy_job(project: str, settings: Settings) -> dict[str, Any]:
         "github.event.repository.default_branch)",
         "runs-on": "self-hosted" if deploys_from_the_node(settings) else "ubuntu-latest",
         "timeout-minutes": 20,
-        "environment": {"name": ENVIRONMENT, "url": f"https://{app_host(project, settings)}"},
+        "environment": {"name": ENVIRONMENT, "url": app_url(project, settings)},
         # One deploy at a time, none cancelled half-way: the last push wins once the earlier one has finished.
         "concurrency": {"group": "deploy", "cancel-in-progress": False},
         "permissions": {"contents": "read"},

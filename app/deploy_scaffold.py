@@ -117,6 +117,10 @@ def image_repository(project: str, settings: Settings) -> str:
     return f"{settings.registry_server}/{_checked(project)}"
 
 
+def app_url(project: str, settings: Settings) -> str:
+    return f"{settings.apps_scheme}://{app_host(project, settings)}"
+
+
 def app_host(project: str, settings: Settings) -> str:
     return f"{_checked(project)}.{settings.apps_domain}"
 
@@ -276,7 +280,14 @@ def deploy_manifests(project: str, settings: Settings) -> dict[str, str]:
     return dict(_manifest_texts(project, hosting_key(settings)))
 
 
-HOSTING_SETTINGS: Final = ("apps_domain", "apps_namespace", "registry_server", "gateway_name", "gateway_namespace")
+HOSTING_SETTINGS: Final = (
+    "apps_domain",
+    "apps_scheme",
+    "apps_namespace",
+    "registry_server",
+    "gateway_name",
+    "gateway_namespace",
+)
 """The only settings a project's deployment reads (tests/app/test_deploy_scaffold.py checks that it reads no other)."""
 # Emitting the manifests and the workflow costs about 2 ms of CPU per generation on the event loop; their text
 # depends only on the project's name and language and these settings, so each is emitted once (bench/app.py).

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from app.ci_workflow import DEPLOY_SECRETS, ENVIRONMENT, ci_workflow, deploys_from_the_node
-from app.deploy_scaffold import APPS_PORT, RUN_AS, app_host, deploy_manifests, image_repository, project_name
+from app.deploy_scaffold import APPS_PORT, RUN_AS, app_url, deploy_manifests, image_repository, project_name
 from app.paths import CI_WORKFLOW, PathSet
 from app.project import ProjectFile, project_paths
 from app.settings import Settings
@@ -136,7 +136,7 @@ def _deployment_readme(project: str, settings: Settings) -> str:
         "serving `GET /health` with 200 as well is recommended (then switch the probes in\n"
         "`deploy/deployment.yaml` to `httpGet` on it). The root filesystem is read-only: write only under `/tmp`.\n\n"
         f"`deploy/` holds the Kubernetes manifests: a Deployment, a Service (port {APPS_PORT}, `http`), an\n"
-        f"HTTPRoute serving `https://{app_host(project, settings)}` through the platform's gateway, and a\n"
+        f"HTTPRoute serving `{app_url(project, settings)}` through the platform's gateway, and a\n"
         "NetworkPolicy (ingress only from the gateway, egress only to the cluster DNS; add rules there for\n"
         f"anything else the app calls). Everything runs in the namespace `{settings.apps_namespace}`.\n\n"
         "On every push to the default branch, once lint and tests pass, the `deploy` job of\n"

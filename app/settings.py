@@ -7,7 +7,7 @@ service run locally behaves as it does when deployed.
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # its CI pushes `<registry_server>/N`. The defaults are the dev platform's (in-cluster registry on NodePort 30500).
     apps_domain: str = Field("apps.prompt2prod.localhost", max_length=MAX_APPS_DOMAIN_CHARS, pattern=DNS_NAME)
     apps_namespace: str = Field("apps", pattern=DNS_LABEL)
+    # How the gateway serves the apps: `https` wherever it has TLS (the dev platform has none by default).
+    apps_scheme: Literal["http", "https"] = "http"
     registry_server: str = Field("localhost:30500", max_length=253)
     gateway_name: str = Field("public", pattern=DNS_LABEL)
     gateway_namespace: str = Field("gateway", pattern=DNS_LABEL)

@@ -90,6 +90,7 @@ def build_platform(config: StackConfig, cluster: ClusterHandle, environment: Env
             cloud_llm_api_key=secret("cloudLlmApiKey") if config.has_secret("cloudLlmApiKey") else None,
             github_token=secret("githubToken") if platform.generator.publishing.enabled else None,
             apps_domain=platform.apps_domain,
+            apps_scheme=platform.gateway.scheme,
             canary_image_tag=gateway_settings.canary.image_tag if gateway_settings.canary.enabled else None,
             namespace_ready=[namespaces.by_name[topology.NAMESPACE_GENERATOR]],
             # The generator is only ready once its model is on Ollama's volume.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -66,6 +67,8 @@ class GeneratorArgs:
     """The `githubToken` secret (a secret Output), given exactly when `config.publishing` is on."""
     apps_domain: str
     """Generated projects are served at `<name>.<apps_domain>` (resolved: `PlatformConfig.apps_domain`)."""
+    apps_scheme: Literal["http", "https"] = "https"
+    """How the gateway serves them: `https` whenever it has TLS (`GatewayConfig.scheme`)."""
     canary_image_tag: str | None = None
     """`gateway.canary.imageTag` when the canary is enabled: adds the `generator-canary` track."""
     namespace_ready: Sequence[pulumi.Resource] = ()
@@ -216,7 +219,11 @@ class Generator(pulumi.ComponentResource):
                         pinned=pinned,
                         secrets=secrets,
                         secret_files=self._secret_files,
-                        hosting=Hosting(apps_domain=args.apps_domain, registry_server=args.registry_server),
+                        hosting=Hosting(
+                            apps_domain=args.apps_domain,
+                            registry_server=args.registry_server,
+                            apps_scheme=args.apps_scheme,
+                        ),
                         image_pull_secret=args.image_pull_secret,
                         tracks=2 if args.canary_image_tag is not None else 1,
                     ),

@@ -63,6 +63,8 @@ class Hosting:
     """A generated project `N` is served at `N.<apps_domain>`."""
     registry_server: pulumi.Input[str]
     """Where a generated project's workflow pushes its image: the platform registry's login server."""
+    apps_scheme: str = "https"
+    """`http` or `https`: how the gateway's `apps` listener serves them (the URL the generated README gives)."""
 
 
 def cloud_budget_share(config: GeneratorConfig, tracks: int) -> float:
@@ -95,6 +97,7 @@ def generator_env(
         "CLOUD_BUDGET_REQUESTS_PER_HOUR": f"{cloud_budget_share(config, tracks):g}",
         # Where generated projects deploy to: the platform's own names, so that their manifests attach to it.
         "APPS_DOMAIN": hosting.apps_domain,
+        "APPS_SCHEME": hosting.apps_scheme,
         "APPS_NAMESPACE": topology.NAMESPACE_APPS,
         "REGISTRY_SERVER": hosting.registry_server,
         "GATEWAY_NAME": topology.GATEWAY_NAME,

@@ -26,6 +26,7 @@ from tests.support import WORKFLOWS
 
 SETTINGS = Settings(
     apps_domain="apps.example.com",
+    apps_scheme="https",
     apps_namespace="tenant-apps",
     registry_server="registry.example.com:5000",
     gateway_name="edge",

@@ -70,6 +70,7 @@ def test_the_generator_is_told_the_platforms_own_hosting_facts(stack: str, stack
 
     assert settings.apps_domain == render.outputs["appsDomain"]
     assert listeners[topology.APPS_LISTENER]["hostname"] == f"*.{settings.apps_domain}"
+    assert settings.apps_scheme == listeners[topology.APPS_LISTENER]["protocol"].lower()
     assert (settings.gateway_name, settings.gateway_namespace) == (
         gateway["metadata"]["name"],
         gateway["metadata"]["namespace"],

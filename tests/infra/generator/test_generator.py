@@ -68,6 +68,7 @@ def test_env_is_the_app_contract_and_carries_the_key_only_as_a_path() -> None:
         "MAX_PROMPT_CHARS": "4000",
         "CLOUD_BUDGET_REQUESTS_PER_HOUR": "33.333",
         "APPS_DOMAIN": "apps.example.com",
+        "APPS_SCHEME": "https",
         "APPS_NAMESPACE": "apps",
         "REGISTRY_SERVER": "registry.example.com",
         "GATEWAY_NAME": "public",

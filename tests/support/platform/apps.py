@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from app import deploy_scaffold
 from app.deploy_scaffold import manifest_objects
 from app.settings import Settings
 from infra import topology
@@ -15,7 +16,7 @@ from infra.contract.apps import SAMPLE_APP
 from tests.support.platform.model import Render
 
 # The settings of the service that say where a generated project deploys (the rest does not reach its manifests).
-HOSTING_SETTINGS = ("APPS_DOMAIN", "APPS_NAMESPACE", "REGISTRY_SERVER", "GATEWAY_NAME", "GATEWAY_NAMESPACE")
+HOSTING_SETTINGS = tuple(name.upper() for name in deploy_scaffold.HOSTING_SETTINGS)
 
 
 def generator_env(render: Render) -> dict[str, str]:
