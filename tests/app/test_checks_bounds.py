@@ -170,6 +170,28 @@ async def test_concurrent_generations_with_the_same_files_share_one_tool_run(tmp
     assert {r.outcome for batch in results for r in batch} == {"ok"}
 
 
+async def test_a_project_seen_before_runs_no_tool_but_one_a_tool_could_not_check_is_checked_again(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    flaky = tmp_path / "flaky"
+    script = f"#!/bin/sh\necho run >> {runs}\nif [ -e {flaky} ]; then rm {flaky}; exit 3; fi\necho '[]'\n"
+    checker = _checker(_tools(tmp_path / "bin", script))
+    metrics = checker._metrics
+
+    first = await checker.check(DOCKERFILE)
+    again = await checker.check(DOCKERFILE)
+    assert again == first
+    assert runs.read_text().count("run") == 1
+    assert metrics.checks.labels("hadolint", "ok")._value.get() == 2  # counted per generation, cached or not
+
+    flaky.touch()
+    other = [("Dockerfile", "FROM python:3.12-slim\n")]
+    assert [r.outcome for r in await checker.check(other)] == ["error"]
+    assert [r.outcome for r in await checker.check(other)] == ["ok"]
+    assert runs.read_text().count("run") == 3
+
+
 def test_a_yaml_alias_bomb_is_reported_and_never_handed_to_checkov() -> None:
     """507 bytes that expand to millions of nodes: checkov, which expands aliases too, reached 900 MB on it."""
     bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
