@@ -19,6 +19,7 @@ from policy.gateway_api import Request, authentication, route_request
 from policy.rules import resources_of
 from tests.support import RenderStack, stack_config
 from tests.support.platform import LoadStack
+from tests.support.platform.model import generator_container, pod_template
 
 
 def serving_port(stack: str) -> int:
@@ -58,10 +59,6 @@ def test_publish_reaches_the_generator_behind_the_key_with_its_own_body_limit(
 def test_the_generator_pod_can_run_the_checks_and_reap_their_tools(stack: str, stack_render: LoadStack) -> None:
     """The checks kill a hung tool's process group; only a shared process namespace puts a reaper (the pause
     process) at PID 1 for its orphans. checkov alone takes about 190 MB beside the service's 75 MB."""
-    (deployment,) = [
-        o for o in stack_render(stack).of_kind("Deployment") if o["metadata"]["name"] == topology.GENERATOR_SERVICE
-    ]
-    spec = deployment["spec"]["template"]["spec"]
-    assert spec["shareProcessNamespace"] is True
-    (container,) = spec["containers"]
-    assert container["resources"]["limits"]["memory"] == "1Gi"
+    render = stack_render(stack)
+    assert pod_template(render.one("Deployment", "generator", "generator"))["spec"]["shareProcessNamespace"] is True
+    assert generator_container(render)["resources"]["limits"]["memory"] == "1Gi"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.support.platform import LoadStack
-from tests.support.platform.model import Object, Render, pod_template
+from tests.support.platform.model import Object, Render, generator_container, pod_template
 from tests.support.platform.references import (
     helm_value_problems,
     pod_reference_problems,
@@ -32,11 +32,6 @@ def test_both_renders_resolve_every_reference(platform_render: Render, check: Ca
 
 def generator_service(render: Render) -> Object:
     return render.one("Service", "generator", "generator")
-
-
-def generator_container(render: Render) -> Object:
-    (container,) = pod_template(render.one("Deployment", "generator", "generator"))["spec"]["containers"]
-    return container
 
 
 def test_a_service_pointing_at_the_wrong_container_port_is_caught(stack_render: LoadStack) -> None:

@@ -13,7 +13,7 @@ from app.deploy_scaffold import manifest_objects
 from app.settings import Settings
 from infra import topology
 from infra.contract.apps import SAMPLE_APP
-from tests.support.platform.model import Render
+from tests.support.platform.model import Render, generator_container
 
 # The settings of the service that say where a generated project deploys (the rest does not reach its manifests).
 HOSTING_SETTINGS = tuple(name.upper() for name in deploy_scaffold.HOSTING_SETTINGS)
@@ -21,16 +21,7 @@ HOSTING_SETTINGS = tuple(name.upper() for name in deploy_scaffold.HOSTING_SETTIN
 
 def generator_env(render: Render) -> dict[str, str]:
     """The literal environment variables of the rendered generator container."""
-    (deployment,) = [
-        o
-        for o in render.of_kind("Deployment")
-        if o["metadata"]["name"] == topology.GENERATOR_SERVICE
-        and o["metadata"].get("namespace") == topology.NAMESPACE_GENERATOR
-    ]
-    (container,) = [
-        c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == topology.GENERATOR_APP
-    ]
-    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+    return {e["name"]: e["value"] for e in generator_container(render).get("env", []) if "value" in e}
 
 
 def hosting_settings(render: Render) -> Settings:

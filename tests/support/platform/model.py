@@ -140,6 +140,12 @@ def pod_template(workload: Object) -> Object:
     return dict(workload["spec"]["template"])
 
 
+def generator_container(render: Render) -> Object:
+    """The rendered generator Deployment's one container."""
+    (container,) = pod_template(render.one("Deployment", "generator", "generator"))["spec"]["containers"]
+    return container
+
+
 def rendered_pod(workload: Object) -> Pod:
     template = pod_template(workload)
     spec = template["spec"]
