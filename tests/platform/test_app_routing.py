@@ -21,7 +21,7 @@ from infra import topology
 from infra.contract.apps import SAMPLE_APP, app_hostname, app_route
 from policy.gateway_api import Request, RouteMatch, authentication, route_request
 from policy.rules import Resource, resources_of
-from tests.support import RenderStack, stack_config
+from tests.support import RenderStack, serving_port, stack_config
 from tests.support.platform import LoadStack
 from tests.support.platform.apps import hosting_an_app, scaffolded_app
 from tests.support.platform.routing import route_problems
@@ -49,10 +49,6 @@ def with_apps(stack: str, render_stack: RenderStack, *manifests: Mapping[str, An
     settings = Settings(apps_domain=stack_config(stack).platform.apps_domain)
     objects = [*scaffolded_app(SAMPLE_APP, settings), *manifests]
     return [*resources_of(render_stack(stack).document()), *(as_resource(o) for o in objects)]
-
-
-def serving_port(stack: str) -> int:
-    return 80 if stack_config(stack).platform.gateway.tls == "none" else 443
 
 
 def backends(match: RouteMatch | None) -> set[str]:

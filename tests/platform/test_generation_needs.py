@@ -17,13 +17,9 @@ from infra import topology
 from infra.gateway.routes import PUBLISH_BODY_BYTES
 from policy.gateway_api import Request, authentication, route_request
 from policy.rules import resources_of
-from tests.support import RenderStack, stack_config
+from tests.support import RenderStack, serving_port, stack_config
 from tests.support.platform import LoadStack
 from tests.support.platform.model import generator_container, pod_template
-
-
-def serving_port(stack: str) -> int:
-    return 80 if stack_config(stack).platform.gateway.tls == "none" else 443
 
 
 def test_the_gateway_admits_the_body_the_generator_reads() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import PROJECT, StackConfig, deep_merge, parse_config
+from infra.gateway.routes import HTTP_PORT, HTTPS_PORT
 from infra.render import RenderResult
 from infra.render.stack_file import encode_config_value, read_stack_file
 
@@ -58,6 +59,11 @@ def stack_config(
     """The validated config of `stack_input(stack, overrides, secrets)`."""
     given = stack_input(stack, overrides, secrets)
     return parse_config(given.values, given.secret_keys)
+
+
+def serving_port(stack: str) -> int:
+    """The port the stack's gateway serves its routes on: 443 with TLS, else 80."""
+    return HTTP_PORT if stack_config(stack).platform.gateway.tls == "none" else HTTPS_PORT
 
 
 def validate_builtin_kinds(document: dict[str, Any], version: str = KUBERNETES_VERSION) -> None:
