@@ -169,23 +169,13 @@ def endpoint_matches(endpoints: Sequence[Endpoint]) -> list[Spec]:
     return [{"path": {"type": kind, "value": path}, "method": method} for method, kind, path in endpoints]
 
 
-def generator_route_spec(config: GatewayConfig) -> Spec:
+def generator_route_spec(config: GatewayConfig, endpoints: Sequence[Endpoint] = GENERATOR_PUBLIC_API) -> Spec:
+    """`endpoints` on the generator's host -> the generator. The `publish` route is `[PUBLISH]` (the generator
+    refuses it, naming why, where publishing is off or the caller's key may not publish)."""
     return {
         "parentRefs": _parent(serving_listener(config)),
         "hostnames": [config.generator_hostname],
-        "rules": [
-            {"matches": endpoint_matches(GENERATOR_PUBLIC_API), "backendRefs": generator_backends(config.canary)}
-        ],
-    }
-
-
-def publish_route_spec(config: GatewayConfig) -> Spec:
-    """`POST /publish` on the generator's host -> the generator (which refuses it, naming why, where publishing is
-    off or the caller's key may not publish)."""
-    return {
-        "parentRefs": _parent(serving_listener(config)),
-        "hostnames": [config.generator_hostname],
-        "rules": [{"matches": endpoint_matches([PUBLISH]), "backendRefs": generator_backends(config.canary)}],
+        "rules": [{"matches": endpoint_matches(endpoints), "backendRefs": generator_backends(config.canary)}],
     }
 
 
@@ -256,7 +246,7 @@ def route_specs(config: GatewayConfig, generation: GenerationBudget, apps_domain
     """Every HTTPRoute of the gateway by name, each rule that forwards to a workload with its timeouts."""
     routes = {
         "generator": generator_route_spec(config),
-        "publish": publish_route_spec(config),
+        "publish": generator_route_spec(config, [PUBLISH]),
         "llm": llm_route_spec(config),
         "grafana": grafana_route_spec(config),
     }
